@@ -1,0 +1,20 @@
+/* sdkddkver.h - the NTDDI constants; NTDDI_VERSION defaults to 24H2. */
+#ifndef _INC_SDKDDKVER
+#define _INC_SDKDDKVER
+#define NTDDI_WIN10_CO 0x0A00000B
+#define NTDDI_WIN10_NI 0x0A00000C
+#define NTDDI_WIN10_CU 0x0A00000D
+#define NTDDI_WIN11_ZN 0x0A00000E
+#define NTDDI_WIN11_GA 0x0A00000F
+#define NTDDI_WIN11_GE 0x0A000010
+#ifndef NTDDI_VERSION
+#define NTDDI_VERSION NTDDI_WIN11_GE
+#endif
+#define _WIN32_WINNT_WIN10 0x0A00
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT _WIN32_WINNT_WIN10
+#endif
+#ifndef WINVER
+#define WINVER _WIN32_WINNT
+#endif
+#endif

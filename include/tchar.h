@@ -1,0 +1,1 @@
+/* tchar.h: not yet written. */

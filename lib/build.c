@@ -1,0 +1,2 @@
+/* build.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* complete.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* dispatch.c: not yet written. */
+#include "iore.h"

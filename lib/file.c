@@ -1,0 +1,2 @@
+/* file.c: not yet written. */
+#include "iore.h"

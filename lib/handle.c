@@ -1,0 +1,2 @@
+/* handle.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* memory.c: not yet written. */
+#include "iore.h"

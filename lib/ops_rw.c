@@ -1,0 +1,2 @@
+/* ops_rw.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* path.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* pin.c: not yet written. */
+#include "iore.h"

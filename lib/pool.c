@@ -1,0 +1,2 @@
+/* pool.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* process.c: not yet written. */
+#include "iore.h"

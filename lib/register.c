@@ -1,0 +1,2 @@
+/* register.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* ring.c: not yet written. */
+#include "iore.h"

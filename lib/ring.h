@@ -1,0 +1,122 @@
+/*
+ * ring.h - the ring object shared by the ring half (ring.c, build.c,
+ * submit.c, complete.c) and the execution half (dispatch.c, ops_rw.c,
+ * register.c, cancel.c, pool.c) of the IoRing implementation.
+ *
+ * How an SQE becomes a CQE
+ *   1. A builder (build.c) validates its parameters and appends a struct
+ *      iore__sqe to the ring's private SQ under ring->lock.
+ *   2. SubmitIoRing (submit.c) takes the S entries present when it starts,
+ *      one at a time in SQ order: waits for in_flight == 0 if the entry
+ *      drains, counts it in in_flight (under the lock), drops the lock and
+ *      calls iore__dispatch(). Only one thread is ever inside SubmitIoRing
+ *      per ring, so dispatch (and everything it touches: the registration
+ *      tables) is serialised per ring without a lock of its own.
+ *   3. iore__dispatch() (dispatch.c) runs NOP, CANCEL and REGISTER_* on the
+ *      calling thread, and READ/WRITE/FLUSH/SCATTER/GATHER inline when that
+ *      cannot block, else on the pool. Every dispatched entry ends in exactly
+ *      one call of iore__ring_post(), from whatever thread finished it.
+ *   4. iore__ring_post() (complete.c) moves the entry from in_flight to the
+ *      CQ in one step under ring->lock (so S + F + U only ever shrinks by
+ *      pops), sets the completion event on the empty -> non-empty edge and
+ *      wakes a waiting submitter.
+ *
+ * Lifetime: the handle table holds one reference on the ring while HIORING
+ * is open; every dispatched asynchronous op holds another until it has
+ * posted. CloseIoRing closes the handle and marks the ring closed: posts
+ * after that are discarded, and the last reference frees the ring.
+ */
+#ifndef IORE_RING_H
+#define IORE_RING_H
+
+#include "iore.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+/* A built, unsubmitted entry. Builders copy their arguments here; arrays
+ * (registrations, segments) are referenced, not copied (the caller keeps
+ * them valid until the CQE, as on Windows). */
+struct iore__sqe {
+    uint8_t opcode;            /* IORING_OP_CODE */
+    uint8_t sqe_flags;         /* IORING_SQE_FLAGS */
+    HRESULT deferred;          /* SKIP mode: parameter error for the CQE, else S_OK */
+    UINT_PTR user_data;
+    IORING_HANDLE_REF file;    /* READ, WRITE, FLUSH, SCATTER, GATHER, CANCEL */
+    union {
+        struct {               /* READ, WRITE */
+            IORING_BUFFER_REF buf;
+            uint32_t len;
+            uint64_t off;
+            uint32_t write_flags;
+        } rw;
+        struct {               /* READ_SCATTER, WRITE_GATHER */
+            FILE_SEGMENT_ELEMENT *segs;
+            uint32_t nsegs;
+            uint32_t len;
+            uint64_t off;
+            uint32_t write_flags;
+        } sg;
+        struct { uint32_t mode; } flush;
+        struct { UINT_PTR target; } cancel;
+        struct {               /* REGISTER_FILES (HANDLE[]), REGISTER_BUFFERS (IORING_BUFFER_INFO[]) */
+            uint32_t count;
+            const void *array;
+        } reg;
+    } u;
+};
+
+/* The execution half's per-ring state (owned by dispatch.c and friends).
+ * Its fields are theirs to define; the ring half only embeds it and calls
+ * the iore__exec_* hooks below. */
+struct iore__exec;
+
+struct iore__ring {
+    struct iore__obj obj;          /* kind IORE_KIND_RING */
+    HIORING handle;
+    pid_t pid;                     /* creator; rings are dead in fork() children */
+    IORING_VERSION version;
+    IORING_CREATE_FLAGS flags;
+    uint32_t sq_size, cq_size;     /* actual (rounded) sizes, powers of two */
+
+    /* ring->lock protects every field below. Lock order: ring->lock is taken
+     * before any execution-half lock and never held across I/O, a pool
+     * hand-off, a DRAIN or the submit wait. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;           /* in_flight/cq changes: submit wait, DRAIN */
+    struct iore__sqe *sq;          /* sq_size slots; head/tail free-running */
+    uint32_t sq_head, sq_tail;
+    IORING_CQE *cq;                /* cq_size slots; head/tail free-running */
+    uint32_t cq_head, cq_tail;
+    uint32_t in_flight;            /* F: dispatched, not yet posted */
+    uint32_t posted;               /* free-running count of posts, for the submit wait */
+    bool submitting;               /* a thread is inside SubmitIoRing */
+    bool closed;                   /* CloseIoRing ran: posts are discarded */
+    struct iore__event *event;     /* referenced, or NULL */
+
+    struct iore__exec *exec;       /* execution half's state */
+};
+
+/* ---- provided by the ring half */
+/* Returns a referenced, open ring of this process, or NULL. */
+struct iore__ring *iore__ring_get(HIORING h);
+static inline void iore__ring_put(struct iore__ring *r) { iore__obj_unref(&r->obj); }
+/* Posts the CQE of one dispatched entry; any thread; exactly once per entry.
+ * The caller must hold a reference on r for the duration of the call. */
+void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info);
+
+/* ---- provided by the execution half */
+/* Called with ring->lock NOT held, on the submitting thread. */
+void iore__dispatch(struct iore__ring *r, const struct iore__sqe *sqe);
+/* At CreateIoRing: allocate r->exec (0 or -ENOMEM). */
+int iore__exec_init(struct iore__ring *r);
+/* At CloseIoRing (may race with nothing else of the ring's execution: the
+ * ring half calls it once the submitter, if any, has left): drop the file
+ * table and the buffer table's hold. In-flight ops keep what they use. */
+void iore__exec_close(struct iore__ring *r);
+/* When the last reference goes: free r->exec. */
+void iore__exec_destroy(struct iore__ring *r);
+/* For iore_ring_stats: fills the registration fields. */
+void iore__exec_stats(struct iore__ring *r, IORE_RING_STATS *st);
+
+#endif

@@ -1,0 +1,2 @@
+/* submit.c: not yet written. */
+#include "iore.h"

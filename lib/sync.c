@@ -1,0 +1,2 @@
+/* sync.c: not yet written. */
+#include "iore.h"

@@ -1,0 +1,2 @@
+/* sys.c: not yet written. */
+#include "iore.h"
