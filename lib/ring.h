@@ -94,7 +94,8 @@ struct iore__ring {
     bool closed;                   /* CloseIoRing ran: posts are discarded */
     struct iore__event *event;     /* referenced, or NULL */
 
-    struct iore__exec *exec;       /* execution half's state */
+    struct iore__exec *exec;       /* execution half's state (dispatch.c) */
+    struct iore__reg *reg;         /* registration tables (register.c) */
 };
 
 /* ---- provided by the ring half */
@@ -118,5 +119,34 @@ void iore__exec_close(struct iore__ring *r);
 void iore__exec_destroy(struct iore__ring *r);
 /* For iore_ring_stats: fills the registration fields. */
 void iore__exec_stats(struct iore__ring *r, IORE_RING_STATS *st);
+
+
+/* ---- provided by register.c (called by the execution half)
+ * The tables are replaced only from dispatch, i.e. on the submitting thread;
+ * resolution happens at dispatch too. Holds on buffer entries are released
+ * from any thread. Resolution is O(1) and takes no global lock. */
+struct iore__bufhold;
+int iore__reg_init(struct iore__ring *r);          /* 0 or -ENOMEM; sets r->reg */
+void iore__reg_close(struct iore__ring *r);        /* drops both tables (CloseIoRing) */
+void iore__reg_destroy(struct iore__ring *r);      /* frees r->reg */
+/* Process a REGISTER_FILES / REGISTER_BUFFERS entry. `deferred` is a SKIP-mode
+ * parameter error (S_OK if none): the old table is dropped first either way.
+ * Returns the CQE's ResultCode and sets *info (ioring.md section 12, 13). */
+HRESULT iore__reg_files(struct iore__ring *r, uint32_t count, const HANDLE *handles,
+                        HRESULT deferred, ULONG_PTR *info);
+HRESULT iore__reg_buffers(struct iore__ring *r, uint32_t count, const IORING_BUFFER_INFO *bufs,
+                          HRESULT deferred, ULONG_PTR *info);
+/* Registered file index -> the raw HANDLE stored there: S_OK,
+ * HRESULT_FROM_WIN32(ERROR_INDEX_OUT_OF_BOUNDS) for index >= count (or no
+ * table), E_HANDLE for an empty slot. */
+HRESULT iore__reg_file(struct iore__ring *r, uint32_t index, HANDLE *out);
+/* Registered buffer [offset, offset + len) -> address, plus a hold that keeps
+ * the entry (and its pins) alive until iore__reg_buffer_put(). Errors:
+ * ERROR_INDEX_OUT_OF_BOUNDS, ERROR_INVALID_USER_BUFFER (empty slot, range
+ * outside the buffer, computed without overflow). */
+HRESULT iore__reg_buffer(struct iore__ring *r, uint32_t index, uint32_t offset, uint32_t len,
+                         void **addr, struct iore__bufhold **hold);
+void iore__reg_buffer_put(struct iore__bufhold *hold);
+void iore__reg_stats(struct iore__ring *r, IORE_RING_STATS *st);
 
 #endif
