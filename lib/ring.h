@@ -105,6 +105,9 @@ static inline void iore__ring_put(struct iore__ring *r) { iore__obj_unref(&r->ob
 /* Posts the CQE of one dispatched entry; any thread; exactly once per entry.
  * The caller must hold a reference on r for the duration of the call. */
 void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info);
+/* Whether op exists on a ring of r's version (IsIoRingOpSupported, the
+ * builders' E_NOTIMPL gate). */
+bool iore__ring_has_op(const struct iore__ring *r, IORING_OP_CODE op);
 
 /* ---- provided by the execution half */
 /* Called with ring->lock NOT held, on the submitting thread. */
