@@ -21,13 +21,22 @@ IORE_EXTERN_C_BEGIN
 HANDLE iore_handle_from_fd(int fd);
 int iore_fd_from_handle(HANDLE h);
 
+/* ---- Error translation
+ * iore_win32_from_errno: the Win32 error the library reports (GetLastError,
+ * and HRESULT_FROM_WIN32 of it in IoRing CQEs) for host errno err.
+ * iore_wsa_from_errno: the Winsock code it reports for err on a socket.
+ * An errno with no mapping gives ERROR_GEN_FAILURE / WSAEOPNOTSUPP and is
+ * reported once per value on stderr. Neither touches the last error. */
+DWORD iore_win32_from_errno(int err);
+int iore_wsa_from_errno(int err);
+
 /* ---- Fault injection (also what the test suite uses)
  * Calls that can be failed: "pread", "pwrite", "preadv", "pwritev",
  * "preadv2", "pwritev2", "fsync", "fdatasync", "sync_file_range", "mlock",
  * "munlock", "getrlimit", "open".
  * iore_fault_inject: the nth call (1 = the next one) of `call` made from now
  * on fails with errno err, once. nth == 0 disarms it. Returns 0, or -1 with
- * errno EINVAL for an unknown call name.
+ * errno EINVAL for an unknown call name (or err <= 0 while nth != 0).
  * iore_fault_set_hook: fn runs before every such call, on the thread that
  * makes it; returning 0 lets the call proceed, returning an errno value
  * fails it with that errno. NULL removes the hook. The hook may block (a

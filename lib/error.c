@@ -139,3 +139,13 @@ IORE_API void WINAPI SetLastError(DWORD dwErrCode)
 {
     last_error = dwErrCode;
 }
+
+IORE_API DWORD iore_win32_from_errno(int err)
+{
+    return iore__win32_from_errno(err, "iore_win32_from_errno");
+}
+
+IORE_API int iore_wsa_from_errno(int err)
+{
+    return iore__wsa_from_errno(err, "iore_wsa_from_errno");
+}
