@@ -1,0 +1,12 @@
+#!/bin/sh
+# A short run of the benchmark, to see that every engine works (figures
+# from such a run mean nothing; see docs/performance.md for real ones).
+set -eu
+: "${top_builddir:=.}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ioring-bench-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+"$top_builddir/tools/ioring-bench" --quick --dir "$tmp" --json "$tmp/out.json" --svg "$tmp/out.svg" > "$tmp/table"
+cat "$tmp/table"
+grep -q '"engine": "ioringemu"' "$tmp/out.json"
+grep -q '<svg' "$tmp/out.svg"
+! grep -q '(failed)' "$tmp/table"
