@@ -1,55 +1,448 @@
 /*
- * dispatch.c - turns one submitted entry into work (ioring.md section 11).
+ * dispatch.c - turns one submitted entry into its CQE (ioring.md section 11).
  *
- * First cut: NOP and the per-ring execution state. File operations, cancel
- * and registrations land in the following commits.
+ * DESIGN (the execution half; pool.c describes the pool itself)
+ *
+ * How an SQE becomes a CQE
+ *   SubmitIoRing calls iore__dispatch() for each entry, on the submitting
+ *   thread, one entry at a time (so dispatch, cancel and the registration
+ *   tables need no lock of their own against each other).
+ *   - A deferred SKIP-mode error is posted at once (a REGISTER_* entry still
+ *     goes to register.c, which drops the old table first).
+ *   - NOP, CANCEL, REGISTER_FILES and REGISTER_BUFFERS complete here: their
+ *     CQE is posted before iore__dispatch() returns.
+ *   - READ, WRITE, FLUSH, READ_SCATTER, WRITE_GATHER take an op struct from
+ *     the ring's free list, resolve the file reference (a registered index
+ *     through register.c to the raw HANDLE, then the handle table: the op
+ *     holds that file object), the buffer reference (a registered buffer is
+ *     held until completion), and check access, alignment and segments; a
+ *     failure is posted at once. Then one non-blocking attempt runs inline
+ *     (ops_rw.c: RWF_NOWAIT). If it completes (cached data, EOF, an error,
+ *     a ready pipe) the CQE is posted here. Otherwise the op becomes
+ *     pending: it takes a reference on the ring, enters the ring's pending
+ *     list, and goes to the pool (a blocking regular-file call) or to a
+ *     readiness wait (a non-seekable descriptor with nothing to transfer).
+ *     A pool run may ask for a wait and a fired wait goes back to the pool,
+ *     until the op is done; whichever thread finishes it posts the CQE,
+ *     exactly once, in op_finish().
+ *
+ * Threads and ownership
+ *   An op belongs to one thread at a time: the submitter, then a pool
+ *   worker or the pool's loop thread, handed over through pool.c. Only the
+ *   fields cancel reads (where, cancelled, the pending links) are shared,
+ *   under exec->lock. op_finish() copies what it needs, recycles the op
+ *   (under exec->lock), then posts and drops the file, the buffer hold and
+ *   the ring reference, in that order: the ring (and with it the op
+ *   structs) may be freed by that last reference.
+ *
+ * Cancel (cancel.c)
+ *   Runs on the submitting thread. Under exec->lock it flags every pending
+ *   op that matches, then asks the pool to withdraw it: a queued op
+ *   completes with ERROR_OPERATION_ABORTED, a readiness wait is interrupted
+ *   with the same result, a running system call finishes normally.
+ *   iore__op_continue() looks at the flag under the same lock before every
+ *   hand-off, so an op that moves between pool and wait meanwhile is
+ *   stopped at its next step.
+ *
+ * Close
+ *   iore__exec_close() drops the registration tables only. Pending ops keep
+ *   the ring (a reference each), their file object and buffer hold, finish
+ *   normally and post into the closed ring, which discards the CQE; the
+ *   last one frees the ring and, through iore__exec_destroy(), the ops.
  */
-#include "ring.h"
+#include "exec.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
-/* Per-ring execution state. Owned by the ring; freed by iore__exec_destroy. */
-struct iore__exec {
-    int unused;
-};
+#define OP_OF(ptr, member) ((struct iore__op *)(void *)((char *)(ptr) - offsetof(struct iore__op, member)))
 
+/* ---- op structs */
+static void op_run(struct iore__work *w);
+static void op_done(struct iore__work *w, int status);
+static void op_ready(struct iore__fdwait *fw, int status);
+
+/* Submitting thread. NULL on allocation failure. */
+static struct iore__op *op_alloc(struct iore__exec *ex)
+{
+    pthread_mutex_lock(&ex->lock);
+    struct iore__op *op = ex->free;
+    if (op)
+        ex->free = op->link_next;
+    pthread_mutex_unlock(&ex->lock);
+    if (op)
+        return op;
+    op = calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->work.run = op_run;
+    op->work.done = op_done;
+    op->wait.ready = op_ready;
+    pthread_mutex_lock(&ex->lock);
+    ex->nops++;
+    pthread_mutex_unlock(&ex->lock);
+    return op;
+}
+
+/* exec->lock held. */
+static void pending_insert(struct iore__exec *ex, struct iore__op *op)
+{
+    op->link_prev = NULL;
+    op->link_next = ex->pending;
+    if (ex->pending)
+        ex->pending->link_prev = op;
+    ex->pending = op;
+}
+
+static void pending_unlink(struct iore__exec *ex, struct iore__op *op)
+{
+    if (op->link_prev)
+        op->link_prev->link_next = op->link_next;
+    else
+        ex->pending = op->link_next;
+    if (op->link_next)
+        op->link_next->link_prev = op->link_prev;
+}
+
+/* Posts the op's CQE and releases everything it held. Any thread; the op
+ * must not be touched afterwards. */
+static void op_finish(struct iore__op *op)
+{
+    struct iore__ring *r = op->ring;
+    struct iore__exec *ex = r->exec;
+    UINT_PTR user_data = op->user_data;
+    HRESULT hr = op->hr;
+    ULONG_PTR info = hr == S_OK ? op->done : 0;
+    struct iore__file *file = op->file;
+    struct iore__bufhold *hold = op->hold;
+    bool is_async = op->is_async;
+
+    pthread_mutex_lock(&ex->lock);
+    if (is_async)
+        pending_unlink(ex, op);
+    op->link_next = ex->free;
+    ex->free = op;
+    pthread_mutex_unlock(&ex->lock);
+
+    iore__ring_post(r, user_data, hr, info);
+    if (hold)
+        iore__reg_buffer_put(hold);
+    if (file)
+        iore__file_put(file);
+    if (is_async)
+        iore__ring_put(r);
+}
+
+/* A cancelled op reports the bytes it already moved, else the abort. */
+static void op_finish_cancelled(struct iore__op *op)
+{
+    op->hr = op->done > 0 ? S_OK : iore__hresult_from_errno(ECANCELED, "IoRing cancel");
+    op_finish(op);
+}
+
+/* exec->lock held. 0, or -errno when neither the pool nor a wait took it. */
+static int op_hand_off(struct iore__op *op, enum iore__io_next next)
+{
+    int err = 0;
+    if (next == IORE_IO_WAIT) {
+        op->where = IORE_OP_WAIT;
+        err = iore__pool_wait(&op->wait);
+        if (err != -EPERM)
+            return err;
+        op->unpollable = true; /* never blocks, never becomes "ready" */
+    }
+    op->where = IORE_OP_POOL;
+    return iore__pool_submit(&op->work);
+}
+
+void iore__op_continue(struct iore__op *op, enum iore__io_next next)
+{
+    if (next == IORE_IO_DONE) {
+        op_finish(op);
+        return;
+    }
+    struct iore__exec *ex = op->ring->exec;
+    pthread_mutex_lock(&ex->lock);
+    if (!op->is_async) {
+        /* From here on the op outlives SubmitIoRing: hold the ring. */
+        iore__obj_ref(&op->ring->obj);
+        op->is_async = true;
+        pending_insert(ex, op);
+    }
+    bool cancelled = op->cancelled;
+    int err = cancelled ? 0 : op_hand_off(op, next);
+    pthread_mutex_unlock(&ex->lock);
+    if (cancelled) {
+        op_finish_cancelled(op);
+    } else if (err) {
+        op->hr = op->done > 0 ? S_OK : iore__hresult_from_errno(-err, "IoRing pool");
+        op_finish(op);
+    }
+}
+
+/* Pool worker. */
+static void op_run(struct iore__work *w)
+{
+    struct iore__op *op = OP_OF(w, work);
+    op->next = iore__op_io(op, false);
+}
+
+/* Pool worker (status 0), or the cancelling thread (-ECANCELED). */
+static void op_done(struct iore__work *w, int status)
+{
+    struct iore__op *op = OP_OF(w, work);
+    if (status == -ECANCELED)
+        op_finish_cancelled(op);
+    else
+        iore__op_continue(op, op->next);
+}
+
+/* Loop thread: the descriptor is ready (transfer on a worker), or the
+ * wait was cancelled. */
+static void op_ready(struct iore__fdwait *fw, int status)
+{
+    struct iore__op *op = OP_OF(fw, wait);
+    if (status == -ECANCELED)
+        op_finish_cancelled(op);
+    else
+        iore__op_continue(op, IORE_IO_POOL);
+}
+
+/* ---- resolution and validation (ioring.md 12.2 order: file, buffer,
+ * access, then I/O) */
+
+/* File reference -> raw HANDLE and a referenced file object. */
+static HRESULT resolve_file(struct iore__ring *r, const IORING_HANDLE_REF *ref, HANDLE *h,
+                            struct iore__file **file)
+{
+    HANDLE raw = ref->Handle.Handle;
+    if (ref->Kind == IORING_REF_REGISTERED) {
+        HRESULT hr = iore__reg_file(r, ref->Handle.Index, &raw);
+        if (FAILED(hr))
+            return hr;
+    } else if (ref->Kind != IORING_REF_RAW) {
+        return E_INVALIDARG;
+    }
+    DWORD why = ERROR_INVALID_HANDLE;
+    struct iore__file *f = iore__file_get(raw, &why);
+    if (!f)
+        return HRESULT_FROM_WIN32(why);
+    *h = raw;
+    *file = f;
+    return S_OK;
+}
+
+static HRESULT resolve_buffer(struct iore__op *op, const IORING_BUFFER_REF *ref)
+{
+    if (ref->Kind == IORING_REF_RAW) {
+        op->buf = ref->Buffer.Address;
+        return S_OK;
+    }
+    if (ref->Kind != IORING_REF_REGISTERED)
+        return E_INVALIDARG;
+    void *addr;
+    HRESULT hr = iore__reg_buffer(op->ring, ref->Buffer.IndexAndOffset.BufferIndex,
+                                  ref->Buffer.IndexAndOffset.Offset, op->len, &addr, &op->hold);
+    if (SUCCEEDED(hr))
+        op->buf = addr;
+    return hr;
+}
+
+static HRESULT check_access(const struct iore__op *op)
+{
+    bool reads = op->opcode == IORING_OP_READ || op->opcode == IORING_OP_READ_SCATTER;
+    DWORD need = reads ? GENERIC_READ : GENERIC_WRITE;
+    return (op->file->access & need) ? S_OK : E_ACCESSDENIED;
+}
+
+/* FILE_FLAG_NO_BUFFERING: address, offset and length are multiples of the
+ * handle's sector size (section 17). */
+static HRESULT check_alignment(const struct iore__op *op)
+{
+    const struct iore__file *f = op->file;
+    if (!(f->flags & FILE_FLAG_NO_BUFFERING) || f->sector == 0)
+        return S_OK;
+    uint64_t s = f->sector;
+    if ((uintptr_t)op->buf % s || op->off % s || op->len % s)
+        return E_INVALIDARG;
+    return S_OK;
+}
+
+/* Section 8.6, again at dispatch: the array may have changed since the
+ * builder looked at it (and SKIP mode did not look). */
+static HRESULT check_segments(const struct iore__op *op, uint32_t nsegs)
+{
+    uint64_t page = iore__page_size();
+    if (!op->segs || nsegs == 0 || op->len % 512 || op->off % 512)
+        return E_INVALIDARG;
+    if (op->len > (uint64_t)nsegs * page)
+        return E_INVALIDARG;
+    uint64_t used = (op->len + page - 1) / page;
+    for (uint64_t i = 0; i < used; i++) {
+        uint64_t a = op->segs[i].Alignment;
+        if (a == 0 || a % page)
+            return E_INVALIDARG;
+    }
+    return S_OK;
+}
+
+static void op_init(struct iore__op *op, struct iore__ring *r, const struct iore__sqe *sqe)
+{
+    op->ring = r;
+    op->file = NULL;
+    op->hold = NULL;
+    op->user_data = sqe->user_data;
+    op->opcode = sqe->opcode;
+    op->where = IORE_OP_INLINE;
+    op->cancelled = op->is_async = false;
+    op->no_nowait = op->unpollable = op->dsync_fallback = false;
+    op->buf = NULL;
+    op->segs = NULL;
+    op->off = 0;
+    op->len = op->done = 0;
+    op->flags = 0;
+    op->hr = S_OK;
+    switch (sqe->opcode) {
+    case IORING_OP_READ:
+    case IORING_OP_WRITE:
+        op->len = sqe->u.rw.len;
+        op->off = sqe->u.rw.off;
+        op->flags = sqe->u.rw.write_flags;
+        break;
+    case IORING_OP_READ_SCATTER:
+    case IORING_OP_WRITE_GATHER:
+        op->segs = sqe->u.sg.segs;
+        op->len = sqe->u.sg.len;
+        op->off = sqe->u.sg.off;
+        op->flags = sqe->u.sg.write_flags;
+        break;
+    default: /* FLUSH */
+        op->flags = sqe->u.flush.mode;
+        break;
+    }
+}
+
+/* Everything before the I/O. S_OK with *now set means "complete with S_OK
+ * without I/O" (length 0). */
+static HRESULT op_prepare(struct iore__op *op, const struct iore__sqe *sqe, bool *now)
+{
+    HRESULT hr = resolve_file(op->ring, &sqe->file, &op->handle, &op->file);
+    if (FAILED(hr))
+        return hr;
+    if (sqe->opcode == IORING_OP_FLUSH)
+        return check_access(op);
+    if (op->len == 0) {
+        *now = true;
+        return S_OK;
+    }
+    if (sqe->opcode == IORING_OP_READ || sqe->opcode == IORING_OP_WRITE) {
+        hr = resolve_buffer(op, &sqe->u.rw.buf);
+        if (SUCCEEDED(hr))
+            hr = check_access(op);
+        return SUCCEEDED(hr) ? check_alignment(op) : hr;
+    }
+    hr = check_access(op);
+    return SUCCEEDED(hr) ? check_segments(op, sqe->u.sg.nsegs) : hr;
+}
+
+static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
+{
+    struct iore__op *op = op_alloc(r->exec);
+    if (!op) {
+        iore__ring_post(r, sqe->user_data, iore__hresult_from_errno(ENOMEM, "IoRing dispatch"), 0);
+        return;
+    }
+    op_init(op, r, sqe);
+    bool now = false;
+    op->hr = op_prepare(op, sqe, &now);
+    if (FAILED(op->hr) || now) {
+        op_finish(op);
+        return;
+    }
+    iore__op_continue(op, iore__op_io(op, true));
+}
+
+static HRESULT dispatch_cancel(struct iore__ring *r, const struct iore__sqe *sqe)
+{
+    HANDLE h;
+    struct iore__file *f;
+    HRESULT hr = resolve_file(r, &sqe->file, &h, &f);
+    if (FAILED(hr))
+        return hr;
+    iore__file_put(f); /* only resolvability matters; ops match by HANDLE */
+    return iore__cancel_matching(r, h, sqe->u.cancel.target);
+}
+
+void iore__dispatch(struct iore__ring *r, const struct iore__sqe *sqe)
+{
+    HRESULT hr;
+    ULONG_PTR info = 0;
+    switch (sqe->opcode) {
+    case IORING_OP_REGISTER_FILES:
+        hr = iore__reg_files(r, sqe->u.reg.count, sqe->u.reg.array, sqe->deferred, &info);
+        break;
+    case IORING_OP_REGISTER_BUFFERS:
+        hr = iore__reg_buffers(r, sqe->u.reg.count, sqe->u.reg.array, sqe->deferred, &info);
+        break;
+    default:
+        if (sqe->deferred != S_OK) {
+            hr = sqe->deferred;
+        } else if (sqe->opcode == IORING_OP_NOP) {
+            hr = S_OK;
+        } else if (sqe->opcode == IORING_OP_CANCEL) {
+            hr = dispatch_cancel(r, sqe);
+        } else if (sqe->opcode >= IORING_OP_READ && sqe->opcode <= IORING_OP_WRITE_GATHER) {
+            dispatch_io(r, sqe);
+            return;
+        } else {
+            hr = E_NOTIMPL; /* no builder makes other opcodes */
+        }
+        break;
+    }
+    iore__ring_post(r, sqe->user_data, hr, info);
+}
+
+/* ---- per-ring state */
 int iore__exec_init(struct iore__ring *r)
 {
-    r->exec = calloc(1, sizeof(*r->exec));
-    return r->exec ? 0 : -ENOMEM;
+    struct iore__exec *ex = calloc(1, sizeof(*ex));
+    if (!ex)
+        return -ENOMEM;
+    pthread_mutex_init(&ex->lock, NULL);
+    r->exec = ex;
+    int err = iore__reg_init(r);
+    if (err) {
+        pthread_mutex_destroy(&ex->lock);
+        free(ex);
+        r->exec = NULL;
+    }
+    return err;
 }
 
 void iore__exec_close(struct iore__ring *r)
 {
-    (void)r;
+    iore__reg_close(r);
 }
 
 void iore__exec_destroy(struct iore__ring *r)
 {
-    free(r->exec);
+    struct iore__exec *ex = r->exec;
+    if (!ex)
+        return;
+    iore__reg_destroy(r);
+    /* Every pending op held a ring reference: all of them are free now. */
+    while (ex->free) {
+        struct iore__op *op = ex->free;
+        ex->free = op->link_next;
+        free(op);
+    }
+    pthread_mutex_destroy(&ex->lock);
+    free(ex);
     r->exec = NULL;
 }
 
 void iore__exec_stats(struct iore__ring *r, IORE_RING_STATS *st)
 {
-    (void)r;
-    (void)st;
-}
-
-void iore__dispatch(struct iore__ring *r, const struct iore__sqe *sqe)
-{
-    if (sqe->deferred != S_OK) {
-        iore__ring_post(r, sqe->user_data, sqe->deferred, 0);
-        return;
-    }
-    switch (sqe->opcode) {
-    case IORING_OP_NOP:
-        iore__ring_post(r, sqe->user_data, S_OK, 0);
-        return;
-    default:
-        /* Not implemented yet: reported, never silently succeeded. */
-        iore__ring_post(r, sqe->user_data, E_NOTIMPL, 0);
-        return;
-    }
+    iore__reg_stats(r, st);
 }

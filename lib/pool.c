@@ -1,2 +1,519 @@
-/* pool.c: not yet written. */
-#include "iore.h"
+/*
+ * pool.c - blocking work on libuv's thread pool, and readiness waits for
+ * non-seekable descriptors. The only file that includes <uv.h>.
+ *
+ * DESIGN
+ *
+ * Threads
+ *   - The loop thread: one per process, started lazily by the first
+ *     iore__pool_submit()/iore__pool_wait(). It owns the uv loop and is the
+ *     only thread that calls libuv other than uv_async_send(), because
+ *     libuv's loop API is not thread-safe. It never does I/O.
+ *   - libuv's pool workers (UV_THREADPOOL_SIZE, default 4, shared by the
+ *     whole process): they run our "runners".
+ *   - Any library thread: submits, cancels, arms and cancels waits.
+ *
+ * Work items (struct iore__work)
+ *   pool.c keeps its own FIFO of items, each QUEUED -> RUNNING -> DONE,
+ *   all state under pool.lock. A submit appends to the FIFO and, if fewer
+ *   idle runners exist than queued items (and fewer runners than pool
+ *   workers), asks the loop thread (uv_async_send, coalesced by libuv) to
+ *   uv_queue_work() one more runner. A runner pulls items until the FIFO is
+ *   empty, calling run() and then done(w, 0) on the worker itself: the
+ *   completion path never hops through the loop thread. So at most
+ *   UV_THREADPOOL_SIZE runners exist, each serving many items.
+ *   Cancel is decided under pool.lock: a QUEUED item is unlinked and gets
+ *   done(w, -ECANCELED) on the cancelling thread; a RUNNING or DONE item
+ *   is not touched (-EBUSY). Because libuv's pool is process-wide, work that
+ *   saturates it keeps our runners queued inside libuv and our items
+ *   QUEUED here: that is how the tests make cancellation deterministic.
+ *
+ * Readiness waits (struct iore__fdwait)
+ *   One epoll instance, watched by the loop thread through a uv_poll. A
+ *   wait adds a private dup() of the descriptor (EPOLLONESHOT, data = the
+ *   wait) so that several waits on one descriptor coexist and the caller's
+ *   descriptor is never made non-blocking (uv_poll_init would do that).
+ *   Waits are completed only on the loop thread: when epoll reports the
+ *   duplicate (ready 0) or when a cancel request queued under pool.lock is
+ *   processed (ready -ECANCELED). Each completion removes and closes the
+ *   duplicate before calling ready(), and every epoll batch is consumed
+ *   inside one callback, so a completed wait's memory is never read again.
+ *
+ * Locking
+ *   pool.lock protects every field of `pool` except those marked "loop
+ *   thread". It is a leaf: the lock order is ring->lock > exec->lock >
+ *   pool.lock, and run(), done() and ready() are always called without it.
+ *
+ * fork()
+ *   The loop thread and its workers do not exist in a child. A
+ *   pthread_atfork child handler forgets the parent's items and waits (they
+ *   belong to rings that are dead in the child, see ring.h), closes the
+ *   inherited epoll descriptors (the parent's epoll set must not be
+ *   modified from the child) and marks the pool not started, so a ring
+ *   created in the child starts a fresh loop thread. The parent's loop
+ *   memory stays referenced from pool.abandoned (still reachable); its
+ *   async eventfd stays open in the child.
+ *
+ * Process exit
+ *   A destructor stops and joins the loop thread and frees its memory when
+ *   no work or wait is outstanding, so valgrind and LeakSanitizer see
+ *   nothing. With work still outstanding at exit the loop is left running;
+ *   everything stays reachable from `pool`.
+ */
+#include "exec.h"
+
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+enum { W_IDLE = 0, W_QUEUED, W_RUNNING, W_DONE };  /* work item states */
+enum { F_IDLE = 0, F_ARMED, F_CANCELLING };        /* wait states */
+
+#define MAX_THREADPOOL_SIZE 1024  /* libuv's own cap on UV_THREADPOOL_SIZE */
+#define EPOLL_BATCH 64
+
+struct runner {
+    uv_work_t req;
+    struct runner *next;
+};
+
+/* Everything the loop thread owns; allocated at start, freed at stop. */
+struct loopstate {
+    uv_loop_t loop;
+    uv_async_t async;          /* wake-up: spawn runners, cancel waits, stop */
+    uv_poll_t watch;           /* the epoll descriptor below */
+    int epfd;
+    struct runner *runner_free;/* loop thread: recycled runner requests */
+    pthread_t thread;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct loopstate *ls;      /* NULL until started (and after stop/fork) */
+    struct iore__work *head, *tail; /* QUEUED items, FIFO */
+    unsigned nqueued;
+    unsigned size;             /* libuv's worker count */
+    unsigned runners;          /* runners requested and not yet finished */
+    unsigned busy;             /* runners inside run()/done() */
+    unsigned spawn;            /* runners the loop thread still has to queue */
+    unsigned armed;            /* waits ARMED or CANCELLING */
+    struct iore__fdwait *cancels; /* CANCELLING waits for the loop thread */
+    bool stopping;
+    struct loopstate *abandoned; /* a parent's loop, after fork (reachable) */
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* ---- private fields of items and waits (iore.h gives us void *priv[]) */
+static struct iore__work *w_next(struct iore__work *w) { return w->priv[0]; }
+static struct iore__work *w_prev(struct iore__work *w) { return w->priv[1]; }
+static void w_set_next(struct iore__work *w, struct iore__work *n) { w->priv[0] = n; }
+static void w_set_prev(struct iore__work *w, struct iore__work *p) { w->priv[1] = p; }
+static unsigned w_state(struct iore__work *w) { return (unsigned)(uintptr_t)w->priv[2]; }
+static void w_set_state(struct iore__work *w, unsigned s) { w->priv[2] = (void *)(uintptr_t)s; }
+
+static int f_dup(struct iore__fdwait *fw) { return (int)(intptr_t)fw->priv[0]; }
+static void f_set_dup(struct iore__fdwait *fw, int fd) { fw->priv[0] = (void *)(intptr_t)fd; }
+static unsigned f_state(struct iore__fdwait *fw) { return (unsigned)(uintptr_t)fw->priv[1]; }
+static void f_set_state(struct iore__fdwait *fw, unsigned s) { fw->priv[1] = (void *)(uintptr_t)s; }
+static struct iore__fdwait *f_next(struct iore__fdwait *fw) { return fw->priv[2]; }
+static void f_set_next(struct iore__fdwait *fw, struct iore__fdwait *n) { fw->priv[2] = n; }
+
+static void lock(void) { pthread_mutex_lock(&pool.lock); }
+static void unlock(void) { pthread_mutex_unlock(&pool.lock); }
+
+/* ---- the FIFO (pool.lock held) */
+static void fifo_push(struct iore__work *w)
+{
+    w_set_next(w, NULL);
+    w_set_prev(w, pool.tail);
+    if (pool.tail)
+        w_set_next(pool.tail, w);
+    else
+        pool.head = w;
+    pool.tail = w;
+    pool.nqueued++;
+}
+
+static void fifo_unlink(struct iore__work *w)
+{
+    if (w_prev(w))
+        w_set_next(w_prev(w), w_next(w));
+    else
+        pool.head = w_next(w);
+    if (w_next(w))
+        w_set_prev(w_next(w), w_prev(w));
+    else
+        pool.tail = w_prev(w);
+    pool.nqueued--;
+}
+
+/* ---- runners (libuv worker threads) */
+static void runner_work(uv_work_t *req)
+{
+    (void)req;
+    lock();
+    while (pool.head) {
+        struct iore__work *w = pool.head;
+        fifo_unlink(w);
+        w_set_state(w, W_RUNNING);
+        pool.busy++;
+        unlock();
+        w->run(w);
+        lock();
+        /* DONE before done(): a cancel from now on answers -EBUSY, and
+         * done() may recycle w at once. */
+        w_set_state(w, W_DONE);
+        unlock();
+        w->done(w, 0);
+        lock();
+        pool.busy--;
+    }
+    pool.runners--;
+    unlock();
+}
+
+static void spawn_runners(struct loopstate *ls, unsigned n);
+
+static void runner_after(uv_work_t *req, int status)
+{
+    struct runner *rn = (struct runner *)req;
+    struct loopstate *ls = req->loop->data;
+    (void)status; /* never UV_ECANCELED: we do not uv_cancel() runners */
+    rn->next = ls->runner_free;
+    ls->runner_free = rn;
+    lock();
+    unsigned n = pool.spawn;
+    pool.spawn = 0;
+    unlock();
+    spawn_runners(ls, n);
+}
+
+/* Loop thread. A runner that cannot be allocated stays counted in
+ * pool.spawn; runner_after() retries it, and one must come: the free list
+ * is only empty while every runner request is inside libuv. */
+static void spawn_runners(struct loopstate *ls, unsigned n)
+{
+    while (n > 0) {
+        struct runner *rn = ls->runner_free;
+        if (rn)
+            ls->runner_free = rn->next;
+        else if (!(rn = malloc(sizeof(*rn))))
+            break;
+        uv_queue_work(&ls->loop, &rn->req, runner_work, runner_after);
+        n--;
+    }
+    if (n > 0) {
+        lock();
+        pool.spawn += n;
+        unlock();
+    }
+}
+
+/* ---- waits (loop thread) */
+static void wait_finish(struct loopstate *ls, struct iore__fdwait *fw, int status)
+{
+    int dupfd = f_dup(fw);
+    epoll_ctl(ls->epfd, EPOLL_CTL_DEL, dupfd, NULL);
+    close(dupfd);
+    lock();
+    f_set_state(fw, F_IDLE);
+    pool.armed--;
+    unlock();
+    fw->ready(fw, status);
+}
+
+static void on_epoll(uv_poll_t *watch, int status, int events)
+{
+    struct loopstate *ls = watch->loop->data;
+    struct epoll_event evs[EPOLL_BATCH];
+    (void)status;
+    (void)events;
+    int n = epoll_wait(ls->epfd, evs, EPOLL_BATCH, 0);
+    for (int i = 0; i < n; i++) {
+        struct iore__fdwait *fw = evs[i].data.ptr;
+        lock();
+        unsigned st = f_state(fw);
+        unlock();
+        /* CANCELLING: on_async completes it (later, on this thread). */
+        if (st == F_ARMED)
+            wait_finish(ls, fw, 0);
+    }
+}
+
+static void close_all(struct loopstate *ls)
+{
+    uv_close((uv_handle_t *)&ls->async, NULL);
+    uv_close((uv_handle_t *)&ls->watch, NULL);
+}
+
+static void on_async(uv_async_t *async)
+{
+    struct loopstate *ls = async->loop->data;
+    lock();
+    unsigned n = pool.spawn;
+    pool.spawn = 0;
+    struct iore__fdwait *fw = pool.cancels;
+    pool.cancels = NULL;
+    bool stop = pool.stopping;
+    unlock();
+    spawn_runners(ls, n);
+    while (fw) {
+        struct iore__fdwait *next = f_next(fw); /* ready() may re-arm fw */
+        wait_finish(ls, fw, -ECANCELED);
+        fw = next;
+    }
+    if (stop)
+        close_all(ls);
+}
+
+static void *loop_main(void *arg)
+{
+    struct loopstate *ls = arg;
+    uv_run(&ls->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+/* ---- start / stop / fork */
+static unsigned threadpool_size(void)
+{
+    /* The same rule libuv applies when it starts its workers. */
+    const char *v = getenv("UV_THREADPOOL_SIZE");
+    long n = v ? strtol(v, NULL, 10) : 4;
+    if (n <= 0)
+        n = 1;
+    if (n > MAX_THREADPOOL_SIZE)
+        n = MAX_THREADPOOL_SIZE;
+    return (unsigned)n;
+}
+
+static void free_runners(struct loopstate *ls)
+{
+    while (ls->runner_free) {
+        struct runner *rn = ls->runner_free;
+        ls->runner_free = rn->next;
+        free(rn);
+    }
+}
+
+static void atfork_prepare(void) { lock(); }
+static void atfork_parent(void) { unlock(); }
+
+static void atfork_child(void)
+{
+    if (pool.ls) {
+        close(pool.ls->epfd);
+        close(uv_backend_fd(&pool.ls->loop));
+        pool.abandoned = pool.ls;
+        pool.ls = NULL;
+    }
+    pool.head = pool.tail = NULL;
+    pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.armed = 0;
+    pool.cancels = NULL;
+    pool.stopping = false;
+    unlock();
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* Creates the loop, its handles and pool.size runner requests on this
+ * thread (the loop thread does not exist yet; pthread_create orders these
+ * writes before its start). The runners guarantee that spawn_runners()
+ * always has a request in flight to retry with (see there). */
+static int loop_setup(struct loopstate *ls, unsigned nrunners)
+{
+    int err = uv_loop_init(&ls->loop);
+    if (err)
+        return err;
+    ls->loop.data = ls;
+    uv_async_init(&ls->loop, &ls->async, on_async);
+    err = uv_poll_init(&ls->loop, &ls->watch, ls->epfd);
+    if (err)
+        goto fail_async;
+    err = uv_poll_start(&ls->watch, UV_READABLE, on_epoll);
+    for (unsigned i = 0; !err && i < nrunners; i++) {
+        struct runner *rn = malloc(sizeof(*rn));
+        if (!rn)
+            err = UV_ENOMEM;
+        else {
+            rn->next = ls->runner_free;
+            ls->runner_free = rn;
+        }
+    }
+    if (err)
+        goto fail_poll;
+    return 0;
+
+fail_poll:
+    free_runners(ls);
+    uv_close((uv_handle_t *)&ls->watch, NULL);
+fail_async:
+    uv_close((uv_handle_t *)&ls->async, NULL);
+    uv_run(&ls->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&ls->loop);
+    return err;
+}
+
+static int start_thread(struct loopstate *ls)
+{
+    /* The loop thread takes no signals: they belong to the application. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&ls->thread, NULL, loop_main, ls);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return -err;
+}
+
+/* pool.lock held. 0 or -errno. */
+static int start_locked(void)
+{
+    int err = -ENOMEM;
+    pthread_once(&atfork_once, register_atfork);
+    struct loopstate *ls = calloc(1, sizeof(*ls));
+    if (!ls)
+        goto fail;
+    ls->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ls->epfd < 0) {
+        err = -errno;
+        goto fail_free;
+    }
+    unsigned size = threadpool_size();
+    err = loop_setup(ls, size);
+    if (err)
+        goto fail_epfd;
+    err = start_thread(ls);
+    if (err)
+        goto fail_loop;
+    pool.size = size;
+    pool.ls = ls;
+    return 0;
+
+fail_loop:
+    close_all(ls);
+    uv_run(&ls->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&ls->loop);
+    free_runners(ls);
+fail_epfd:
+    close(ls->epfd);
+fail_free:
+    free(ls);
+fail:
+    return err;
+}
+
+__attribute__((destructor)) static void pool_fini(void)
+{
+    lock();
+    struct loopstate *ls = pool.ls;
+    if (!ls || pool.nqueued || pool.runners || pool.armed) {
+        unlock(); /* work outstanding: leave the loop running, reachable */
+        return;
+    }
+    pool.stopping = true;
+    unlock();
+    uv_async_send(&ls->async);
+    pthread_join(ls->thread, NULL);
+    uv_loop_close(&ls->loop);
+    free_runners(ls);
+    close(ls->epfd);
+    free(ls);
+    lock();
+    pool.ls = NULL;
+    pool.stopping = false;
+    unlock();
+}
+
+/* pool.lock held. */
+static int ensure_started(void)
+{
+    if (pool.stopping)
+        return -ESHUTDOWN; /* only during process teardown */
+    return pool.ls ? 0 : start_locked();
+}
+
+/* ---- API */
+int iore__pool_submit(struct iore__work *w)
+{
+    lock();
+    int err = ensure_started();
+    if (err) {
+        unlock();
+        return err;
+    }
+    fifo_push(w);
+    w_set_state(w, W_QUEUED);
+    bool wake = false;
+    if (pool.runners - pool.busy < pool.nqueued && pool.runners < pool.size) {
+        pool.runners++;
+        pool.spawn++;
+        wake = true;
+    }
+    struct loopstate *ls = pool.ls;
+    unlock();
+    if (wake)
+        uv_async_send(&ls->async);
+    return 0;
+}
+
+int iore__pool_cancel(struct iore__work *w)
+{
+    lock();
+    if (w_state(w) != W_QUEUED) {
+        unlock();
+        return -EBUSY;
+    }
+    fifo_unlink(w);
+    w_set_state(w, W_DONE);
+    unlock();
+    w->done(w, -ECANCELED);
+    return 0;
+}
+
+int iore__pool_wait(struct iore__fdwait *fw)
+{
+    int dupfd = fcntl(fw->fd, F_DUPFD_CLOEXEC, 0);
+    if (dupfd < 0)
+        return -errno;
+    struct epoll_event ev = { .events = fw->events | EPOLLONESHOT, .data.ptr = fw };
+    lock();
+    int err = ensure_started();
+    /* ADD under the lock, together with ARMED: a cancel can only see the
+     * wait once the duplicate is in the epoll set. */
+    if (!err && epoll_ctl(pool.ls->epfd, EPOLL_CTL_ADD, dupfd, &ev) < 0)
+        err = -errno;
+    if (err) {
+        unlock();
+        close(dupfd);
+        return err;
+    }
+    f_set_dup(fw, dupfd);
+    f_set_state(fw, F_ARMED);
+    pool.armed++;
+    unlock();
+    return 0;
+}
+
+int iore__pool_wait_cancel(struct iore__fdwait *fw)
+{
+    lock();
+    if (f_state(fw) != F_ARMED) {
+        unlock();
+        return -EBUSY;
+    }
+    f_set_state(fw, F_CANCELLING);
+    f_set_next(fw, pool.cancels);
+    pool.cancels = fw;
+    struct loopstate *ls = pool.ls;
+    unlock();
+    uv_async_send(&ls->async);
+    return 0;
+}

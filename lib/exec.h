@@ -1,0 +1,112 @@
+/*
+ * exec.h - what the execution half of IoRing (dispatch.c, ops_rw.c,
+ * cancel.c, pool.c) shares and nobody else needs. The ring half sees only
+ * the iore__exec_* hooks and iore__dispatch() declared in ring.h.
+ */
+#ifndef IORE_EXEC_H
+#define IORE_EXEC_H
+
+#include "ring.h"
+
+#include <stdbool.h>
+
+/* ------------------------------------------------------------------ pool
+ * Readiness waits (pool.c). A wait is armed from any thread and completes
+ * exactly once, on the pool's loop thread: ready(fw, 0) when fd became
+ * ready for `events`, or ready(fw, -ECANCELED) after a successful
+ * iore__pool_wait_cancel(). The caller keeps fd open and fw alive until
+ * ready() ran. pool.c watches a private duplicate of fd, so two waits on
+ * one descriptor (or on two handles of one descriptor) do not collide, and
+ * the descriptor's O_NONBLOCK flag is never touched.
+ */
+struct iore__fdwait {
+    int fd;
+    uint32_t events;                                /* EPOLLIN or EPOLLOUT */
+    void (*ready)(struct iore__fdwait *fw, int status);
+    void *priv[3];                                  /* pool.c's private state */
+};
+/* 0, or -errno: -EPERM means fd cannot be polled (it is always "ready",
+ * e.g. /dev/zero), -ENOMEM / -EMFILE when the pool cannot start. */
+int iore__pool_wait(struct iore__fdwait *fw);
+/* 0 if the wait will complete with -ECANCELED, -EBUSY if it already fired
+ * (or is not armed). Never calls ready() on the calling thread. */
+int iore__pool_wait_cancel(struct iore__fdwait *fw);
+
+/* ------------------------------------------------------------------ ops
+ * One dispatched READ/WRITE/FLUSH/READ_SCATTER/WRITE_GATHER. Op structs
+ * come from a per-ring free list (struct iore__exec): a ring never has more
+ * than CQ-size ops pending (capacity rule), so after warm-up no operation
+ * allocates.
+ *
+ * Ownership: from dispatch until op_finish() the op belongs to whichever
+ * thread is executing it (submitter inline, a pool worker, the loop thread
+ * in a readiness callback); exactly one at a time, handed over through the
+ * pool (its lock orders the hand-off). Fields marked (lock) are read by
+ * cancel on the submitting thread and are protected by exec->lock.
+ */
+enum iore__op_where {
+    IORE_OP_INLINE = 0,   /* on the submitting thread, not yet pending */
+    IORE_OP_POOL,         /* queued or running on the pool */
+    IORE_OP_WAIT,         /* waiting for a non-seekable fd to become ready */
+};
+
+/* Result of one execution step (iore__op_io). */
+enum iore__io_next {
+    IORE_IO_DONE = 0,     /* op->hr / op->done hold the CQE */
+    IORE_IO_POOL,         /* would block: continue on a pool worker */
+    IORE_IO_WAIT,         /* non-seekable fd not ready: wait, then retry */
+};
+
+struct iore__op {
+    struct iore__work work;     /* pool hand-off */
+    struct iore__fdwait wait;   /* readiness wait (non-seekable fds) */
+    struct iore__ring *ring;    /* referenced while the op is pending */
+    struct iore__file *file;    /* referenced until op_finish */
+    struct iore__bufhold *hold; /* registered buffer entry, or NULL */
+    HANDLE handle;              /* resolved raw HANDLE value (cancel matching) */
+    UINT_PTR user_data;
+    uint8_t opcode;
+    uint8_t where;              /* (lock) enum iore__op_where */
+    bool cancelled;             /* (lock) a CANCEL matched this op */
+    bool is_async;              /* holds a ring reference, is on the pending list */
+    bool no_nowait;             /* fd rejects RWF_NOWAIT: poll, then plain I/O */
+    bool unpollable;            /* fd cannot be polled: always ready */
+    bool dsync_fallback;        /* no pwritev2(RWF_DSYNC): pwrite + fdatasync */
+    uint32_t flags;             /* FILE_WRITE_FLAGS, or FILE_FLUSH_MODE */
+    char *buf;                  /* READ, WRITE */
+    FILE_SEGMENT_ELEMENT *segs; /* READ_SCATTER, WRITE_GATHER (caller's array) */
+    uint64_t off;
+    uint32_t len;
+    uint32_t done;              /* bytes transferred so far */
+    enum iore__io_next next;    /* what the last pool run asked for */
+    HRESULT hr;                 /* the CQE, once next == IORE_IO_DONE */
+    struct iore__op *link_prev, *link_next; /* (lock) pending list; free list */
+    struct iore__op *cancel_next;           /* cancel's private match list */
+    uint8_t cancel_where;                   /* `where` when cancel matched it */
+};
+
+/* Per-ring execution state (r->exec). exec->lock protects the pending
+ * list, the free list and the (lock) fields of every op. Lock order:
+ * ring->lock > exec->lock > pool lock. Never held while posting a CQE,
+ * calling into register.c, or doing I/O. */
+struct iore__exec {
+    pthread_mutex_t lock;
+    struct iore__op *pending;   /* dispatched, asynchronous, CQE not posted */
+    struct iore__op *free;      /* recycled op structs */
+    uint32_t nops;              /* op structs allocated (pending + free + inline) */
+};
+
+/* ops_rw.c: one execution step. nowait: the caller may not block (the
+ * submitting thread); otherwise a pool worker, which may block in a
+ * regular-file system call but never waits for a non-seekable fd. */
+enum iore__io_next iore__op_io(struct iore__op *op, bool nowait);
+
+/* dispatch.c: hands a not-finished op on (pool or readiness wait), or
+ * finishes it; the one place where cancellation is observed between steps. */
+void iore__op_continue(struct iore__op *op, enum iore__io_next next);
+
+/* cancel.c: requests cancellation of the matching pending ops; returns the
+ * cancel's own ResultCode. Runs on the submitting thread, exec->lock not held. */
+HRESULT iore__cancel_matching(struct iore__ring *r, HANDLE h, UINT_PTR target);
+
+#endif
