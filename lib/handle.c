@@ -328,7 +328,7 @@ int iore__handle_close(HANDLE h, enum iore__kind want)
 static void forget_slot(struct slot *s, enum iore__kind kind)
 {
     uint64_t st = iore__load_relaxed(&s->state);
-    if (!(st & ST_OPEN) || s->obj->kind != kind)
+    if (!(st & ST_OPEN) || !s->obj || s->obj->kind != kind)
         return;
     /* Pins held by parent threads died with them: clear them too. */
     iore__store_relaxed(&s->state, ST_MAKE(ST_GEN(st), 0));
