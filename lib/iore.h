@@ -122,6 +122,14 @@ struct iore__event;
 struct iore__event *iore__event_get(HANDLE h, DWORD *why); /* referenced */
 void iore__event_put(struct iore__event *ev);
 void iore__event_set(struct iore__event *ev);
+/* A handle-less event (refs 1, drop with iore__event_put) for objects that
+ * signal like one: a thread object sets its exit event (lib/process.c). */
+struct iore__event *iore__event_new(BOOL manual_reset, BOOL initial_state);
+/* lib/process.c: the exit event of a thread object (manual reset, set once
+ * the thread's routine has returned), borrowed: valid while the caller holds
+ * obj; NULL if obj is not a thread. Lets the waits of lib/sync.c treat
+ * thread handles as events. */
+struct iore__event *iore__thread_event(struct iore__obj *obj);
 
 /* ------------------------------------------------------------------ paths
  * lib/path.c. Windows path -> host path: '\\' becomes '/', "X:\..." maps to
@@ -165,6 +173,13 @@ int iore__sys_open(const char *path, int flags, mode_t mode);
 int iore__pin(const void *addr, size_t len);
 void iore__unpin(const void *addr, size_t len);
 size_t iore__page_size(void);
+/* VirtualLock's pins, counted on the same pages but also apart, so that
+ * VirtualUnlock drops only pins VirtualLock took: iore__unpin_user returns
+ * -ENOENT, changing nothing, if some page of the range holds none. On
+ * VirtualFree, iore__unpin_user_all drops every VirtualLock pin of a range. */
+int iore__pin_user(const void *addr, size_t len);
+int iore__unpin_user(const void *addr, size_t len);
+void iore__unpin_user_all(const void *addr, size_t len);
 
 /* ------------------------------------------------------------------ pool
  * lib/pool.c (the only file that includes <uv.h>). Runs blocking work on
