@@ -23,7 +23,7 @@ struct iore__fdwait {
     int fd;
     uint32_t events;                                /* EPOLLIN or EPOLLOUT */
     void (*ready)(struct iore__fdwait *fw, int status);
-    void *priv[3];                                  /* pool.c's private state */
+    void *priv[5];                                  /* pool.c's private state */
 };
 /* 0, or -errno: -EPERM means fd cannot be polled (it is always "ready",
  * e.g. /dev/zero), -ENOMEM / -EMFILE when the pool cannot start. */

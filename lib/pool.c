@@ -101,7 +101,8 @@ static struct {
     unsigned runners;          /* runners requested and not yet finished */
     unsigned busy;             /* runners inside run()/done() */
     unsigned spawn;            /* runners the loop thread still has to queue */
-    unsigned armed;            /* waits ARMED or CANCELLING */
+    struct iore__fdwait *armed;   /* waits ARMED or CANCELLING; this list also
+                                   * keeps them reachable for leak checkers */
     struct iore__fdwait *cancels; /* CANCELLING waits for the loop thread */
     bool stopping;
     struct loopstate *abandoned; /* a parent's loop, after fork (reachable) */
@@ -122,7 +123,11 @@ static void f_set_dup(struct iore__fdwait *fw, int fd) { fw->priv[0] = (void *)(
 static unsigned f_state(struct iore__fdwait *fw) { return (unsigned)(uintptr_t)fw->priv[1]; }
 static void f_set_state(struct iore__fdwait *fw, unsigned s) { fw->priv[1] = (void *)(uintptr_t)s; }
 static struct iore__fdwait *f_next(struct iore__fdwait *fw) { return fw->priv[2]; }
+static struct iore__fdwait *f_prev(struct iore__fdwait *fw) { return fw->priv[3]; }
 static void f_set_next(struct iore__fdwait *fw, struct iore__fdwait *n) { fw->priv[2] = n; }
+static void f_set_prev(struct iore__fdwait *fw, struct iore__fdwait *p) { fw->priv[3] = p; }
+static struct iore__fdwait *f_cancel_next(struct iore__fdwait *fw) { return fw->priv[4]; }
+static void f_set_cancel_next(struct iore__fdwait *fw, struct iore__fdwait *n) { fw->priv[4] = n; }
 
 static void lock(void) { pthread_mutex_lock(&pool.lock); }
 static void unlock(void) { pthread_mutex_unlock(&pool.lock); }
@@ -151,6 +156,26 @@ static void fifo_unlink(struct iore__work *w)
     else
         pool.tail = w_prev(w);
     pool.nqueued--;
+}
+
+/* ---- the armed list (pool.lock held) */
+static void armed_push(struct iore__fdwait *fw)
+{
+    f_set_prev(fw, NULL);
+    f_set_next(fw, pool.armed);
+    if (pool.armed)
+        f_set_prev(pool.armed, fw);
+    pool.armed = fw;
+}
+
+static void armed_unlink(struct iore__fdwait *fw)
+{
+    if (f_prev(fw))
+        f_set_next(f_prev(fw), f_next(fw));
+    else
+        pool.armed = f_next(fw);
+    if (f_next(fw))
+        f_set_prev(f_next(fw), f_prev(fw));
 }
 
 /* ---- runners (libuv worker threads) */
@@ -222,8 +247,8 @@ static void wait_finish(struct loopstate *ls, struct iore__fdwait *fw, int statu
     epoll_ctl(ls->epfd, EPOLL_CTL_DEL, dupfd, NULL);
     close(dupfd);
     lock();
+    armed_unlink(fw);
     f_set_state(fw, F_IDLE);
-    pool.armed--;
     unlock();
     fw->ready(fw, status);
 }
@@ -264,7 +289,7 @@ static void on_async(uv_async_t *async)
     unlock();
     spawn_runners(ls, n);
     while (fw) {
-        struct iore__fdwait *next = f_next(fw); /* ready() may re-arm fw */
+        struct iore__fdwait *next = f_cancel_next(fw); /* ready() may re-arm fw */
         wait_finish(ls, fw, -ECANCELED);
         fw = next;
     }
@@ -313,8 +338,8 @@ static void atfork_child(void)
         pool.ls = NULL;
     }
     pool.head = pool.tail = NULL;
-    pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.armed = 0;
-    pool.cancels = NULL;
+    pool.nqueued = pool.runners = pool.busy = pool.spawn = 0;
+    pool.armed = pool.cancels = NULL;
     pool.stopping = false;
     unlock();
 }
@@ -497,7 +522,7 @@ int iore__pool_wait(struct iore__fdwait *fw)
     }
     f_set_dup(fw, dupfd);
     f_set_state(fw, F_ARMED);
-    pool.armed++;
+    armed_push(fw);
     unlock();
     return 0;
 }
@@ -510,7 +535,7 @@ int iore__pool_wait_cancel(struct iore__fdwait *fw)
         return -EBUSY;
     }
     f_set_state(fw, F_CANCELLING);
-    f_set_next(fw, pool.cancels);
+    f_set_cancel_next(fw, pool.cancels);
     pool.cancels = fw;
     struct loopstate *ls = pool.ls;
     unlock();
