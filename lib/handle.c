@@ -364,8 +364,9 @@ IORE_API BOOL WINAPI CloseHandle(HANDLE hObject)
         return iore__fail(why);
     enum iore__kind kind = obj->kind;
     iore__obj_unref(obj);
-    /* HIORING is released by CloseIoRing, search handles by FindClose. */
-    if (kind == IORE_KIND_RING || kind == IORE_KIND_FIND)
+    /* HIORING is released by CloseIoRing, search handles by FindClose and
+     * modules by FreeLibrary; Windows' CloseHandle refuses all three. */
+    if (kind == IORE_KIND_RING || kind == IORE_KIND_FIND || kind == IORE_KIND_MODULE)
         return iore__fail(ERROR_INVALID_HANDLE);
     if (iore__handle_close(hObject, kind) < 0)
         return iore__fail(ERROR_INVALID_HANDLE);

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -303,6 +305,67 @@ START_TEST(concurrent_closes_of_one_handle_succeed_exactly_once)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ fork */
+
+START_TEST(event_handles_stay_open_in_a_forked_child)
+{
+    HANDLE h = new_event();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int ok = WaitForSingleObject(h, 0) == WAIT_OBJECT_0 && ResetEvent(h) &&
+                 WaitForSingleObject(h, 0) == WAIT_TIMEOUT && CloseHandle(h);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* The child's reset and close touched its copy only. */
+    ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_OBJECT_0);
+    ck_assert_int_eq(CloseHandle(h), TRUE);
+}
+END_TEST
+
+struct churn {
+    int stop;
+};
+
+static void *churner(void *arg)
+{
+    struct churn *c = arg;
+    while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+        HANDLE h = CreateEventA(NULL, FALSE, FALSE, NULL);
+        if (h)
+            CloseHandle(h);
+    }
+    return NULL;
+}
+
+enum { FORKS = 50 };
+
+/* A fork() that lands while another thread holds the table's allocation
+ * lock must not leave the child unable to create handles. */
+START_TEST(child_forked_during_handle_churn_can_create_and_close_handles)
+{
+    struct churn c = { 0 };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, churner, &c), 0);
+    for (int i = 0; i < FORKS; i++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            HANDLE h = CreateEventA(NULL, TRUE, FALSE, NULL);
+            _exit(h && CloseHandle(h) ? 0 : 1);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    __atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(th, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ fault injection */
 
 static const char *const fault_calls[] = {
@@ -517,6 +580,12 @@ static Suite *handle_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, lookups_racing_with_close_see_the_object_or_error_invalid_handle);
     tcase_add_test(tc, concurrent_closes_of_one_handle_succeed_exactly_once);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fork");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, event_handles_stay_open_in_a_forked_child);
+    tcase_add_test(tc, child_forked_during_handle_churn_can_create_and_close_handles);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fault_injection");
