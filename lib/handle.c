@@ -57,7 +57,8 @@
  * the struct. Fork: pthread_atfork holds table.lock across fork(), so the
  * child's table is consistent; every handle stays open in the child (the
  * child has copies of the objects), except kinds whose owner calls
- * iore__handle_forget_kind() in the child (rings: their threads are gone).
+ * iore__handle_forget_kind() in the child (threads, rings: the host threads
+ * behind them did not survive the fork).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -75,6 +76,9 @@
 /* Freed slots are reused only once this many are queued. */
 #define REUSE_MIN 256u
 #define NO_SLOT UINT32_MAX
+
+/* The generation lives in a HANDLE's high word. */
+_Static_assert(sizeof(HANDLE) == 8, "the handle layout needs 64-bit HANDLEs");
 
 #define ST_OPEN (UINT64_C(1) << 31)
 #define ST_PINS (ST_OPEN - 1)
