@@ -1,4 +1,5 @@
 /* testutil.c - scratch files and the runner shared by every suite. */
+#define _GNU_SOURCE /* nftw, struct FTW */
 #include "testutil.h"
 
 #include <errno.h>
