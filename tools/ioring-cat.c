@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { DEPTH = 8, CHUNK = 256 * 1024 };
@@ -106,6 +107,38 @@ static int reap(struct cat *c)
     return drain_in_order(c) < 0 ? fail(c->name, "write to stdout", E_FAIL) : 0;
 }
 
+/* Pipes and character devices: one read at a time (offsets mean nothing
+ * there), a short read is just what was available, the end is a read of
+ * nothing (broken pipe or end of file). */
+static int cat_stream(struct cat *c)
+{
+    IORING_HANDLE_REF file = IoRingHandleRefFromIndex(0);
+    IORING_BUFFER_REF buf = IoRingBufferRefFromIndexAndOffset(0, 0);
+    IORING_CQE cqe;
+    for (;;) {
+        HRESULT hr = BuildIoRingReadFile(c->ring, file, buf, CHUNK, 0, 0, IOSQE_FLAGS_NONE);
+        if (SUCCEEDED(hr))
+            hr = SubmitIoRing(c->ring, 1, INFINITE, NULL);
+        if (FAILED(hr) || PopIoRingCompletion(c->ring, &cqe) != S_OK)
+            return fail(c->name, "read", FAILED(hr) ? hr : E_FAIL);
+        if (cqe.ResultCode == HRESULT_FROM_WIN32(ERROR_BROKEN_PIPE) ||
+            cqe.ResultCode == HRESULT_FROM_WIN32(ERROR_HANDLE_EOF) ||
+            (cqe.ResultCode == S_OK && cqe.Information == 0))
+            return 0;
+        if (FAILED(cqe.ResultCode))
+            return fail(c->name, "read", cqe.ResultCode);
+        if (write_all(c->region, cqe.Information) < 0)
+            return fail(c->name, "write to stdout", E_FAIL);
+    }
+}
+
+static BOOL is_stream(HANDLE h)
+{
+    struct stat st;
+    int fd = iore_fd_from_handle(h);
+    return fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
 static int cat_file(struct cat *c, HANDLE h)
 {
     int rc = 0;
@@ -115,6 +148,8 @@ static int cat_file(struct cat *c, HANDLE h)
     IORING_CQE cqe;
     if (FAILED(hr) || PopIoRingCompletion(c->ring, &cqe) != S_OK || FAILED(cqe.ResultCode))
         return fail(c->name, "register file", FAILED(hr) ? hr : cqe.ResultCode);
+    if (is_stream(h))
+        return cat_stream(c);
 
     memset(c->slots, 0, sizeof c->slots);
     c->next_read = c->next_write = 0;
