@@ -18,10 +18,17 @@
  * A thread object's lock protects its suspend count and `started`; it is a
  * leaf lock, held only to hand those over between creator and thread.
  *
+ * Global state: the list of live thread objects (struct threads), so that
+ * objects a fork() child can no longer reap stay reachable. Lifetime: the
+ * process's. threads.lock protects the list; a leaf, taken only to link or
+ * unlink an object.
  * Fork: a child has none of the parent's other threads, so their handles
  * would never signal. A pthread_atfork child handler closes every thread
  * handle in the child (iore__handle_forget_kind); waits on them then fail
- * with ERROR_INVALID_HANDLE instead of hanging. Windows has no fork().
+ * with ERROR_INVALID_HANDLE instead of hanging. Their objects are never
+ * freed in the child (their threads would have to drop references) and
+ * stay on the list. threads.lock is held across fork(). Windows has no
+ * fork().
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -53,12 +60,42 @@ struct thread {
     DWORD suspend;
     bool started;
     pid_t tid;                     /* valid once started */
+    struct thread *prev, *next;    /* threads.head; under threads.lock */
 };
+
+static struct threads {
+    pthread_mutex_t lock;
+    struct thread *head;
+} threads = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void list_add(struct thread *t)
+{
+    pthread_mutex_lock(&threads.lock);
+    t->prev = NULL;
+    t->next = threads.head;
+    if (threads.head)
+        threads.head->prev = t;
+    threads.head = t;
+    pthread_mutex_unlock(&threads.lock);
+}
+
+static void list_remove(struct thread *t)
+{
+    pthread_mutex_lock(&threads.lock);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        threads.head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    pthread_mutex_unlock(&threads.lock);
+}
 
 /* ------------------------------------------------------------------ thread objects */
 
 static void thread_free(struct thread *t)
 {
+    list_remove(t);
     iore__event_put(t->exited);
     pthread_cond_destroy(&t->cond);
     pthread_mutex_destroy(&t->lock);
@@ -120,6 +157,7 @@ static struct thread *thread_alloc(LPTHREAD_START_ROUTINE start, LPVOID arg, DWO
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     t->suspend = (flags & CREATE_SUSPENDED) ? 1 : 0;
+    list_add(t);
     return t;
 }
 
@@ -250,16 +288,20 @@ IORE_API void WINAPI ExitProcess(UINT uExitCode)
 
 /* ------------------------------------------------------------------ fork */
 
+static void atfork_prepare(void) { pthread_mutex_lock(&threads.lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&threads.lock); }
+
 static void atfork_child(void)
 {
     iore__handle_forget_kind(IORE_KIND_THREAD);
+    pthread_mutex_unlock(&threads.lock);
 }
 
 __attribute__((constructor)) static void process_init(void)
 {
     /* Registered once at load; failure (ENOMEM) only leaves thread handles
      * of a fork() child open and never signalled. */
-    (void)pthread_atfork(NULL, NULL, atfork_child);
+    (void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* ------------------------------------------------------------------ system information */
