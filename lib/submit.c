@@ -84,13 +84,12 @@ static bool drain(struct iore__ring *r)
  * early only if the ring is closed. */
 static void process(struct iore__ring *r, struct submit *s)
 {
-    while (s->dispatched < s->to_submit) {
-        /* The slot at sq_head is ours: builders only write at sq_tail and
-         * nobody else advances sq_head while we hold the submit slot. */
+    while (s->dispatched < s->to_submit && !r->closed) {
+        /* The slot at sq_head is ours: builders only write at sq_tail, and
+         * only CloseIoRing (which sets `closed`, checked after every unlock)
+         * moves sq_head while we hold the submit slot. */
         const struct iore__sqe *slot = &r->sq[r->sq_head & (r->sq_size - 1)];
         if ((slot->sqe_flags & IOSQE_FLAGS_DRAIN_PRECEDING_OPS) && !drain(r))
-            return;
-        if (r->closed)
             return;
         struct iore__sqe sqe = *slot;
         r->sq_head++;
