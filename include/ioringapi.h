@@ -1,6 +1,10 @@
 /*
  * ioringapi.h - the Windows 11 IoRing API (up to IORING_VERSION_4), as the
- * Windows SDK declares it, implemented by libioringemu.
+ * Windows SDK 10.0.26100 declares it (ioring.md §3-§5), implemented by
+ * libioringemu. Everything is declared unconditionally (no NTDDI gating);
+ * STDAPI (winnt.h) gives the 16 functions C linkage in C++. The helper macros
+ * and C++ constructors are exactly the SDK's (§4.1), so code written against
+ * the SDK compiles unchanged.
  */
 #ifndef IORINGAPI_H
 #define IORINGAPI_H
@@ -12,16 +16,8 @@
 #include <winbase.h>
 #include <ntioring_x.h>
 
-#ifndef STDAPI
-#define STDAPI IORE_STDAPI_LINKAGE HRESULT
-#define STDAPI_(type) IORE_STDAPI_LINKAGE type
-#endif
-#ifdef __cplusplus
-#define IORE_STDAPI_LINKAGE extern "C"
-#else
-#define IORE_STDAPI_LINKAGE extern
-#endif
-
+/* Opaque and pointer-sized; not a kernel HANDLE: release it with
+ * CloseIoRing, never CloseHandle. */
 DECLARE_HANDLE(HIORING);
 
 typedef enum IORING_SQE_FLAGS {

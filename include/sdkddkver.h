@@ -1,20 +1,55 @@
-/* sdkddkver.h - the NTDDI constants; NTDDI_VERSION defaults to 24H2. */
+/*
+ * sdkddkver.h - the NTDDI and _WIN32_WINNT version constants (ioring.md §1.2).
+ * NTDDI_VERSION defaults to Windows 11 24H2 (NTDDI_WIN11_GE) unless the
+ * includer chose one; nothing in ioringemu's headers is gated on it.
+ */
 #ifndef _INC_SDKDDKVER
 #define _INC_SDKDDKVER
-#define NTDDI_WIN10_CO 0x0A00000B
-#define NTDDI_WIN10_NI 0x0A00000C
+
+#define _WIN32_WINNT_WIN7 0x0601
+#define _WIN32_WINNT_WIN8 0x0602
+#define _WIN32_WINNT_WINBLUE 0x0603
+#define _WIN32_WINNT_WINTHRESHOLD 0x0A00
+#define _WIN32_WINNT_WIN10 0x0A00
+
+#define NTDDI_WIN7 0x06010000
+#define NTDDI_WIN8 0x06020000
+#define NTDDI_WINBLUE 0x06030000
+#define NTDDI_WINTHRESHOLD 0x0A000000
+#define NTDDI_WIN10 0x0A000000
+#define NTDDI_WIN10_TH2 0x0A000001
+#define NTDDI_WIN10_RS1 0x0A000002
+#define NTDDI_WIN10_RS2 0x0A000003
+#define NTDDI_WIN10_RS3 0x0A000004
+#define NTDDI_WIN10_RS4 0x0A000005
+#define NTDDI_WIN10_RS5 0x0A000006
+#define NTDDI_WIN10_19H1 0x0A000007
+#define NTDDI_WIN10_VB 0x0A000008
+#define NTDDI_WIN10_MN 0x0A000009
+#define NTDDI_WIN10_FE 0x0A00000A
+#define NTDDI_WIN10_CO 0x0A00000B /* 21H2, build 22000: IoRing v1 */
+#define NTDDI_WIN10_NI 0x0A00000C /* 22H2, build 22621: IoRing v3 */
 #define NTDDI_WIN10_CU 0x0A00000D
 #define NTDDI_WIN11_ZN 0x0A00000E
 #define NTDDI_WIN11_GA 0x0A00000F
-#define NTDDI_WIN11_GE 0x0A000010
+#define NTDDI_WIN11_GE 0x0A000010 /* 24H2, build 26100: IoRing v4 */
+#define WDK_NTDDI_VERSION NTDDI_WIN11_GE
+
+#define OSVERSION_MASK 0xFFFF0000
+#define SPVERSION_MASK 0x0000FF00
+#define SUBVERSION_MASK 0x000000FF
+#define OSVER(Version) ((Version) & OSVERSION_MASK)
+#define SPVER(Version) (((Version) & SPVERSION_MASK) >> 8)
+#define SUBVER(Version) (((Version) & SUBVERSION_MASK))
+
 #ifndef NTDDI_VERSION
 #define NTDDI_VERSION NTDDI_WIN11_GE
 #endif
-#define _WIN32_WINNT_WIN10 0x0A00
 #ifndef _WIN32_WINNT
 #define _WIN32_WINNT _WIN32_WINNT_WIN10
 #endif
 #ifndef WINVER
 #define WINVER _WIN32_WINNT
 #endif
-#endif
+
+#endif /* _INC_SDKDDKVER */

@@ -18,20 +18,28 @@ typedef struct _SECURITY_ATTRIBUTES {
     BOOL bInheritHandle;
 } SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
 
+/* Anonymous members as in the SDK (ov.Offset); __extension__ because ISO
+ * C++ has no anonymous structs. */
 typedef struct _OVERLAPPED {
     ULONG_PTR Internal;
     ULONG_PTR InternalHigh;
-    union {
-        struct { DWORD Offset; DWORD OffsetHigh; };
+    __extension__ union {
+        __extension__ struct {
+            DWORD Offset;
+            DWORD OffsetHigh;
+        };
         PVOID Pointer;
     };
     HANDLE hEvent;
 } OVERLAPPED, *LPOVERLAPPED;
 
 typedef struct _SYSTEM_INFO {
-    union {
+    __extension__ union {
         DWORD dwOemId;
-        struct { WORD wProcessorArchitecture; WORD wReserved; };
+        __extension__ struct {
+            WORD wProcessorArchitecture;
+            WORD wReserved;
+        };
     };
     DWORD dwPageSize;
     LPVOID lpMinimumApplicationAddress;
@@ -76,7 +84,7 @@ typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
 /* FILE_WRITE_FLAGS / FILE_FLUSH_MODE (WinBase.h in the SDK; used by IoRing). */
 typedef enum FILE_WRITE_FLAGS {
     FILE_WRITE_FLAGS_NONE = 0,
-    FILE_WRITE_FLAGS_WRITE_THROUGH = 0x000000001
+    FILE_WRITE_FLAGS_WRITE_THROUGH = 0x00000001
 } FILE_WRITE_FLAGS;
 DEFINE_ENUM_FLAG_OPERATORS(FILE_WRITE_FLAGS)
 
@@ -114,6 +122,7 @@ typedef enum FILE_FLUSH_MODE {
 #define WAIT_OBJECT_0 ((DWORD)0x00000000)
 #define WAIT_ABANDONED ((DWORD)0x00000080)
 #define WAIT_ABANDONED_0 WAIT_ABANDONED
+#define WAIT_IO_COMPLETION ((DWORD)0x000000C0)
 #define WAIT_FAILED ((DWORD)0xFFFFFFFF)
 #define INFINITE 0xFFFFFFFF
 #define MAXIMUM_WAIT_OBJECTS 64
@@ -200,7 +209,7 @@ WINBASEAPI DWORD WINAPI GetCurrentThreadId(void);
 WINBASEAPI DWORD WINAPI GetCurrentProcessId(void);
 WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 WINBASEAPI DWORD WINAPI ResumeThread(HANDLE hThread);
-WINBASEAPI __attribute__((noreturn)) void WINAPI ExitProcess(UINT uExitCode);
+WINBASEAPI DECLSPEC_NORETURN void WINAPI ExitProcess(UINT uExitCode);
 
 /* ---- libloaderapi.h */
 WINBASEAPI HMODULE WINAPI LoadLibraryA(LPCSTR lpLibFileName);
@@ -215,6 +224,12 @@ WINBASEAPI int WINAPI lstrlenA(LPCSTR lpString);
 WINBASEAPI int WINAPI lstrlenW(LPCWSTR lpString);
 
 IORE_EXTERN_C_END
+
+/* minwinbase.h's memory helpers. */
+#define MoveMemory RtlMoveMemory
+#define CopyMemory RtlCopyMemory
+#define FillMemory RtlFillMemory
+#define ZeroMemory RtlZeroMemory
 
 #ifdef UNICODE
 #define CreateFile CreateFileW

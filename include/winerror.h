@@ -2,7 +2,8 @@
  * winerror.h - HRESULT macros and the Win32, IoRing and Winsock error codes
  * ioringemu reports (values from the Windows SDK's winerror.h).
  * HRESULT constants are ((HRESULT)0x8xxxxxxx): the conversion wraps to the
- * negative value on GCC and Clang, as on Windows.
+ * negative value on GCC and Clang, as on Windows. No constant carries an L
+ * suffix (that would make it 64-bit on LP64).
  */
 #ifndef _WINERROR_
 #define _WINERROR_
@@ -11,54 +12,76 @@
 #include <winnt.h>
 
 #define FACILITY_NULL 0
+#define FACILITY_RPC 1
+#define FACILITY_DISPATCH 2
+#define FACILITY_STORAGE 3
 #define FACILITY_ITF 4
 #define FACILITY_WIN32 7
+#define FACILITY_WINDOWS 8
 #define FACILITY_IORING 70
 #define FACILITY_NT_BIT 0x10000000
 
 #define SEVERITY_SUCCESS 0
 #define SEVERITY_ERROR 1
+
+/* errors.md §1. HRESULT is int32_t, so every macro below works in 32 bits
+ * (the SDK's `unsigned long` casts would be 64-bit on LP64). */
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
 #define FAILED(hr) (((HRESULT)(hr)) < 0)
-#define IS_ERROR(Status) (((unsigned long)(Status)) >> 31 == SEVERITY_ERROR)
+#define IS_ERROR(Status) (((uint32_t)(Status)) >> 31 == SEVERITY_ERROR)
 #define HRESULT_CODE(hr) ((hr) & 0xFFFF)
 #define SCODE_CODE(sc) ((sc) & 0xFFFF)
 #define HRESULT_FACILITY(hr) (((hr) >> 16) & 0x1fff)
+#define SCODE_FACILITY(sc) (((sc) >> 16) & 0x1fff)
 #define HRESULT_SEVERITY(hr) (((hr) >> 31) & 0x1)
+#define SCODE_SEVERITY(sc) (((sc) >> 31) & 0x1)
 #define MAKE_HRESULT(sev, fac, code) \
     ((HRESULT)(((uint32_t)(sev) << 31) | ((uint32_t)(fac) << 16) | ((uint32_t)(code))))
+#define MAKE_SCODE(sev, fac, code) MAKE_HRESULT(sev, fac, code)
+
+/* A macro for constant expressions; the function, as in the SDK, for
+ * everything else (it evaluates x once). 0 and negative values (already
+ * HRESULTs) pass through unchanged. */
 #define __HRESULT_FROM_WIN32(x) \
     ((HRESULT)(x) <= 0 ? ((HRESULT)(x)) \
                        : ((HRESULT)(((x) & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000)))
-static inline HRESULT HRESULT_FROM_WIN32(unsigned long x)
+static inline HRESULT HRESULT_FROM_WIN32(uint32_t x)
 {
     return (HRESULT)x <= 0 ? (HRESULT)x
-                           : (HRESULT)(((x) & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000);
+                           : (HRESULT)((x & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000);
 }
 #define HRESULT_FROM_NT(x) ((HRESULT)((x) | FACILITY_NT_BIT))
 
-#define S_OK ((HRESULT)0L)
-#define S_FALSE ((HRESULT)1L)
-#define E_NOTIMPL ((HRESULT)0x80004001L)
-#define E_NOINTERFACE ((HRESULT)0x80004002L)
-#define E_POINTER ((HRESULT)0x80004003L)
-#define E_ABORT ((HRESULT)0x80004004L)
-#define E_FAIL ((HRESULT)0x80004005L)
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFL)
-#define E_ACCESSDENIED ((HRESULT)0x80070005L)
-#define E_HANDLE ((HRESULT)0x80070006L)
-#define E_OUTOFMEMORY ((HRESULT)0x8007000EL)
-#define E_INVALIDARG ((HRESULT)0x80070057L)
-#define E_NOT_SET ((HRESULT)0x80070490L)
+/* errors.md §2.1. */
+#define S_OK ((HRESULT)0)
+#define S_FALSE ((HRESULT)1)
+#define E_NOTIMPL ((HRESULT)0x80004001)
+#define E_NOINTERFACE ((HRESULT)0x80004002)
+#define E_POINTER ((HRESULT)0x80004003)
+#define E_ABORT ((HRESULT)0x80004004)
+#define E_FAIL ((HRESULT)0x80004005)
+#define E_PENDING ((HRESULT)0x8000000A)
+#define E_BOUNDS ((HRESULT)0x8000000B)
+#define E_UNEXPECTED ((HRESULT)0x8000FFFF)
+#define E_ACCESSDENIED ((HRESULT)0x80070005)
+#define E_HANDLE ((HRESULT)0x80070006)
+#define E_OUTOFMEMORY ((HRESULT)0x8007000E)
+#define E_INVALIDARG ((HRESULT)0x80070057)
+#define E_NOT_SUFFICIENT_BUFFER ((HRESULT)0x8007007A)
+#define E_NOT_SET ((HRESULT)0x80070490)
 
-#define IORING_E_REQUIRED_FLAG_NOT_SUPPORTED ((HRESULT)0x80460001L)
-#define IORING_E_SUBMISSION_QUEUE_FULL ((HRESULT)0x80460002L)
-#define IORING_E_VERSION_NOT_SUPPORTED ((HRESULT)0x80460003L)
-#define IORING_E_SUBMISSION_QUEUE_TOO_BIG ((HRESULT)0x80460004L)
-#define IORING_E_COMPLETION_QUEUE_TOO_BIG ((HRESULT)0x80460005L)
-#define IORING_E_SUBMIT_IN_PROGRESS ((HRESULT)0x80460006L)
-#define IORING_E_CORRUPT ((HRESULT)0x80460007L)
-#define IORING_E_COMPLETION_QUEUE_TOO_FULL ((HRESULT)0x80460008L)
+/* errors.md §2.2: the complete IoRing facility. The names Microsoft's pages
+ * use instead (IORING_E_UNKNOWN_REQUIRED_FLAG, IORING_E_UNKNOWN_VERSION,
+ * IORING_E_WAIT_TIMEOUT, E_INVALID_HANDLE) exist in no SDK header and are
+ * deliberately not defined. */
+#define IORING_E_REQUIRED_FLAG_NOT_SUPPORTED ((HRESULT)0x80460001)
+#define IORING_E_SUBMISSION_QUEUE_FULL ((HRESULT)0x80460002)
+#define IORING_E_VERSION_NOT_SUPPORTED ((HRESULT)0x80460003)
+#define IORING_E_SUBMISSION_QUEUE_TOO_BIG ((HRESULT)0x80460004)
+#define IORING_E_COMPLETION_QUEUE_TOO_BIG ((HRESULT)0x80460005)
+#define IORING_E_SUBMIT_IN_PROGRESS ((HRESULT)0x80460006)
+#define IORING_E_CORRUPT ((HRESULT)0x80460007)
+#define IORING_E_COMPLETION_QUEUE_TOO_FULL ((HRESULT)0x80460008)
 
 /* Win32 error codes (GetLastError). */
 #define ERROR_SUCCESS 0
@@ -71,14 +94,17 @@ static inline HRESULT HRESULT_FROM_WIN32(unsigned long x)
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
 #define ERROR_BAD_FORMAT 11
+#define ERROR_INVALID_DATA 13
 #define ERROR_OUTOFMEMORY 14
 #define ERROR_INVALID_DRIVE 15
 #define ERROR_NO_MORE_FILES 18
 #define ERROR_NOT_READY 21
+#define ERROR_SEEK 25
 #define ERROR_WRITE_FAULT 29
 #define ERROR_READ_FAULT 30
 #define ERROR_GEN_FAILURE 31
 #define ERROR_SHARING_VIOLATION 32
+#define ERROR_LOCK_VIOLATION 33
 #define ERROR_HANDLE_EOF 38
 #define ERROR_HANDLE_DISK_FULL 39
 #define ERROR_NOT_SUPPORTED 50
@@ -86,6 +112,7 @@ static inline HRESULT HRESULT_FROM_WIN32(unsigned long x)
 #define ERROR_INVALID_PARAMETER 87
 #define ERROR_BROKEN_PIPE 109
 #define ERROR_DISK_FULL 112
+#define ERROR_CALL_NOT_IMPLEMENTED 120
 #define ERROR_SEM_TIMEOUT 121
 #define ERROR_INSUFFICIENT_BUFFER 122
 #define ERROR_INVALID_NAME 123
@@ -94,16 +121,18 @@ static inline HRESULT HRESULT_FROM_WIN32(unsigned long x)
 #define ERROR_NEGATIVE_SEEK 131
 #define ERROR_DIR_NOT_EMPTY 145
 #define ERROR_NOT_LOCKED 158
+#define ERROR_BAD_ARGUMENTS 160
+#define ERROR_BAD_PATHNAME 161
 #define ERROR_BUSY 170
 #define ERROR_ALREADY_EXISTS 183
+#define ERROR_BAD_EXE_FORMAT 193
+#define ERROR_ENVVAR_NOT_FOUND 203
 #define ERROR_FILENAME_EXCED_RANGE 206
 #define ERROR_FILE_TOO_LARGE 223
 #define ERROR_NO_DATA 232
 #define ERROR_PIPE_NOT_CONNECTED 233
 #define ERROR_MORE_DATA 234
-#ifndef WAIT_TIMEOUT
 #define WAIT_TIMEOUT 258
-#endif
 #define ERROR_DIRECTORY 267
 #define ERROR_MR_MID_NOT_FOUND 317
 #define ERROR_INDEX_OUT_OF_BOUNDS 474
@@ -118,11 +147,14 @@ static inline HRESULT HRESULT_FROM_WIN32(unsigned long x)
 #define ERROR_NOT_FOUND 1168
 #define ERROR_CANCELLED 1223
 #define ERROR_DISK_QUOTA_EXCEEDED 1295
+#define ERROR_PRIVILEGE_NOT_HELD 1314
 #define ERROR_NO_SYSTEM_RESOURCES 1450
 #define ERROR_WORKING_SET_QUOTA 1453
+#define ERROR_COMMITMENT_LIMIT 1455
 #define ERROR_TIMEOUT 1460
 #define ERROR_INVALID_USER_BUFFER 1784
 #define ERROR_CANT_RESOLVE_FILENAME 1921
+#define ERROR_INVALID_STATE 5023
 
 /* Winsock (also in WinSock2.h). */
 #define WSABASEERR 10000
