@@ -216,6 +216,30 @@ static void *map_aligned(size_t len, int prot, int flags)
     return base;
 }
 
+/* Maps [start, end) exactly, where nothing is mapped yet. */
+static void *map_at(uintptr_t start, uintptr_t end, int prot, int flags)
+{
+    /* Windows' user range (GetSystemInfo): outside it is a bad parameter. */
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    if (start < (uintptr_t)si.lpMinimumApplicationAddress ||
+        end - 1 > (uintptr_t)si.lpMaximumApplicationAddress) {
+        iore__fail(ERROR_INVALID_PARAMETER);
+        return MAP_FAILED;
+    }
+    void *base = mmap((void *)start, end - start, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
+    if (base != MAP_FAILED && (uintptr_t)base != start) {
+        munmap(base, end - start); /* a kernel without MAP_FIXED_NOREPLACE */
+        base = MAP_FAILED;
+        errno = EEXIST;
+    }
+    if (base == MAP_FAILED && errno != ENOMEM)
+        iore__fail(ERROR_INVALID_ADDRESS); /* EEXIST: something is there */
+    else if (base == MAP_FAILED)
+        fail_map(errno);
+    return base;
+}
+
 /* Reserves a new region at hint (rounded down to 64 KiB) or anywhere, and
  * commits it with prot if commit. */
 static LPVOID reserve(uintptr_t hint, size_t size, bool commit, int prot)
@@ -228,18 +252,11 @@ static LPVOID reserve(uintptr_t hint, size_t size, bool commit, int prot)
     void *base;
     if (hint) {
         start = hint & ~(GRANULARITY - 1);
-        base = mmap((void *)start, end - start, p_prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
-        if (base == MAP_FAILED && (errno == EEXIST || errno == EINVAL))
-            return fail_null(ERROR_INVALID_ADDRESS);
-        if (base != MAP_FAILED && (uintptr_t)base != start) {
-            munmap(base, end - start); /* a kernel without MAP_FIXED_NOREPLACE */
-            return fail_null(ERROR_INVALID_ADDRESS);
-        }
-    } else {
-        base = map_aligned(end - start, p_prot, flags);
-    }
-    if (base == MAP_FAILED)
+        if ((base = map_at(start, end, p_prot, flags)) == MAP_FAILED)
+            return NULL; /* the last error is set */
+    } else if ((base = map_aligned(end - start, p_prot, flags)) == MAP_FAILED) {
         return fail_map(errno);
+    }
     pthread_mutex_lock(&regions.lock);
     int err = add_region((uintptr_t)base, end - start);
     pthread_mutex_unlock(&regions.lock);

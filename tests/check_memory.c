@@ -169,6 +169,20 @@ START_TEST(virtualalloc_at_an_address_in_use_fails_with_error_invalid_address)
 }
 END_TEST
 
+START_TEST(virtualalloc_outside_the_user_address_range_fails_with_error_invalid_parameter)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    SetLastError(SENTINEL);
+    ck_assert_ptr_null(VirtualAlloc((LPVOID)(uintptr_t)0x1000, page(), MEM_RESERVE, PAGE_READWRITE));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
+    SetLastError(SENTINEL);
+    ck_assert_ptr_null(VirtualAlloc((BYTE *)si.lpMaximumApplicationAddress - page() + 1,
+                                    2 * page(), MEM_RESERVE, PAGE_READWRITE));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+END_TEST
+
 START_TEST(mem_reset_keeps_the_range_committed_and_returns_its_page)
 {
     BYTE *p = alloc(2 * page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
@@ -471,6 +485,7 @@ static Suite *memory_suite(void)
     tcase_add_test(tc, committing_outside_any_reservation_fails_with_error_invalid_address);
     tcase_add_test(tc, virtualalloc_at_a_free_address_reserves_there);
     tcase_add_test(tc, virtualalloc_at_an_address_in_use_fails_with_error_invalid_address);
+    tcase_add_test(tc, virtualalloc_outside_the_user_address_range_fails_with_error_invalid_parameter);
     tcase_add_test(tc, mem_reset_keeps_the_range_committed_and_returns_its_page);
     tcase_add_test(tc, mem_reset_outside_any_allocation_fails_with_error_invalid_address);
     tcase_add_test_raise_signal(tc, writing_readonly_memory_faults, SIGSEGV);
