@@ -25,7 +25,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -508,6 +510,59 @@ START_TEST(close_returns_at_once_with_ops_in_flight)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ 18: fork */
+
+/* In a fork child: the inherited ring is dead, and a ring of the child's
+ * own runs a real read. Returns the number of failed checks. */
+static int fork_child_checks(HIORING inherited)
+{
+    int bad = 0;
+    UINT32 n = SENTINEL;
+    IORING_CQE cqe;
+    iore_fault_set_hook(NULL, NULL); /* the child's reads run unhindered */
+    bad += SubmitIoRing(inherited, IORING_SUBMIT_WAIT_ALL, INFINITE, &n) != E_HANDLE || n != 0;
+    bad += PopIoRingCompletion(inherited, &cqe) != E_HANDLE;
+    bad += CloseIoRing(inherited) != E_HANDLE;
+
+    HIORING own = NULL;
+    bad += CreateIoRing(IORING_VERSION_4, no_flags, 0, 0, &own) != S_OK;
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(file);
+    IORING_BUFFER_REF b = IoRingBufferRefFromPointer(read_bufs[63]);
+    bad += BuildIoRingReadFile(own, f, b, HELD_READ_LEN, 0, 9, IOSQE_FLAGS_NONE) != S_OK;
+    bad += SubmitIoRing(own, 1, INFINITE, &n) != S_OK || n != 1;
+    bad += PopIoRingCompletion(own, &cqe) != S_OK || cqe.UserData != 9 ||
+           cqe.ResultCode != S_OK || cqe.Information != HELD_READ_LEN;
+    bad += CloseIoRing(own) != S_OK;
+    return bad;
+}
+
+START_TEST(fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_do_io)
+{
+    HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
+    build_held_reads(ring, 1, 1);
+    submit_now(ring, 1);
+    wait_entered(1);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(fork_child_checks(ring) == 0 ? 0 : 1);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+    /* The parent's read still completes normally. */
+    release(1);
+    ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
+    IORING_CQE cqe;
+    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
+    ck_assert_uint_eq(cqe.UserData, 1);
+    ck_assert_int_eq(cqe.ResultCode, S_OK);
+    ck_assert_uint_eq(cqe.Information, HELD_READ_LEN);
+    finish(ring);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ 11.1 DRAIN */
 
 START_TEST(drain_dispatches_the_flagged_entry_only_after_earlier_ops_posted)
@@ -685,6 +740,11 @@ static Suite *submit_suite(void)
     tcase_add_test(tc, close_wakes_a_submitter_in_its_wait_which_returns_e_handle_with_its_count);
     tcase_add_test(tc, close_wakes_a_submitter_in_a_drain_which_returns_e_handle_with_its_count);
     tcase_add_test(tc, close_returns_at_once_with_ops_in_flight);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fork");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_do_io);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("drain");
