@@ -42,11 +42,13 @@
  * an event leaves it when its last handle and reference go.
  *
  * Global state. waits.lock and the list of blocked waiters (struct waits);
- * names.lock and the named-event list (struct names): lifetime the
- * process's. names.lock protects the list and is a leaf too (never held with
- * waits.lock). Fork: pthread_atfork holds both locks across fork(); in the
- * child the waiters of other threads no longer exist, so their wait blocks
- * are unlinked from every event and the events stay usable.
+ * names.lock and the named-event list (struct names, searched linearly:
+ * programs name few events): lifetime the process's. names.lock protects the
+ * list and is a leaf too; the two are held together only by the fork
+ * handler (names.lock first).
+ * Fork: pthread_atfork holds both locks across fork(); in the child the
+ * waiters of other threads no longer exist, so their wait blocks are
+ * unlinked from every event and the events stay usable.
  */
 #define _GNU_SOURCE
 #include "config.h"
