@@ -31,9 +31,9 @@
  *   worker or the pool's loop thread, handed over through pool.c. Only the
  *   fields cancel reads (where, cancelled, the pending links) are shared,
  *   under exec->lock. op_finish() copies what it needs, recycles the op
- *   (under exec->lock), then posts and drops the file, the buffer hold and
- *   the ring reference, in that order: the ring (and with it the op
- *   structs) may be freed by that last reference.
+ *   (under exec->lock), drops the buffer hold and the file, posts, and
+ *   drops the ring reference last: the ring (and with it the op structs)
+ *   may be freed by that reference.
  *
  * Cancel (cancel.c)
  *   Runs on the submitting thread. Under exec->lock it flags every pending
@@ -125,11 +125,13 @@ static void op_finish(struct iore__op *op)
     ex->free = op;
     pthread_mutex_unlock(&ex->lock);
 
-    iore__ring_post(r, user_data, hr, info);
+    /* The buffer entry and file go before the CQE is visible: whoever sees
+     * it may rely on the I/O having let go of them (unpinned pages). */
     if (hold)
         iore__reg_buffer_put(hold);
     if (file)
         iore__file_put(file);
+    iore__ring_post(r, user_data, hr, info);
     if (is_async)
         iore__ring_put(r);
 }
@@ -323,8 +325,9 @@ static void op_init(struct iore__op *op, struct iore__ring *r, const struct iore
     }
 }
 
-/* Everything before the I/O. S_OK with *now set means "complete with S_OK
- * without I/O" (length 0). */
+/* Everything before the I/O, in the order of section 12.2. S_OK with *now
+ * set means "complete with S_OK without I/O": length 0, once the
+ * references resolved (a registered buffer range is checked even then). */
 static HRESULT op_prepare(struct iore__op *op, const struct iore__sqe *sqe, bool *now)
 {
     HRESULT hr = resolve_file(op->ring, &sqe->file, &op->handle, &op->file);
@@ -332,18 +335,17 @@ static HRESULT op_prepare(struct iore__op *op, const struct iore__sqe *sqe, bool
         return hr;
     if (sqe->opcode == IORING_OP_FLUSH)
         return check_access(op);
+    bool rw = sqe->opcode == IORING_OP_READ || sqe->opcode == IORING_OP_WRITE;
+    if (rw && FAILED(hr = resolve_buffer(op, &sqe->u.rw.buf)))
+        return hr;
     if (op->len == 0) {
         *now = true;
         return S_OK;
     }
-    if (sqe->opcode == IORING_OP_READ || sqe->opcode == IORING_OP_WRITE) {
-        hr = resolve_buffer(op, &sqe->u.rw.buf);
-        if (SUCCEEDED(hr))
-            hr = check_access(op);
-        return SUCCEEDED(hr) ? check_alignment(op) : hr;
-    }
     hr = check_access(op);
-    return SUCCEEDED(hr) ? check_segments(op, sqe->u.sg.nsegs) : hr;
+    if (FAILED(hr))
+        return hr;
+    return rw ? check_alignment(op) : check_segments(op, sqe->u.sg.nsegs);
 }
 
 static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)

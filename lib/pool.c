@@ -55,10 +55,13 @@
  *   async eventfd stays open in the child.
  *
  * Process exit
- *   A destructor stops and joins the loop thread and frees its memory when
- *   no work or wait is outstanding, so valgrind and LeakSanitizer see
- *   nothing. With work still outstanding at exit the loop is left running;
- *   everything stays reachable from `pool`.
+ *   A destructor (pool_fini) stops and joins the loop thread, so that it
+ *   cannot race with libuv's own destructor, and stops runners from taking
+ *   more items. When nothing is outstanding it frees the loop, so valgrind
+ *   and LeakSanitizer see nothing; otherwise the loop state, queued items
+ *   and armed waits stay allocated and reachable from `pool`. A runner still
+ *   blocked in a system call at exit keeps libuv's destructor (which joins
+ *   its workers) waiting, as with any libuv work.
  */
 #include "exec.h"
 
@@ -183,7 +186,7 @@ static void runner_work(uv_work_t *req)
 {
     (void)req;
     lock();
-    while (pool.head) {
+    while (pool.head && !pool.stopping) {
         struct iore__work *w = pool.head;
         fifo_unlink(w);
         w_set_state(w, W_RUNNING);
@@ -287,14 +290,19 @@ static void on_async(uv_async_t *async)
     pool.cancels = NULL;
     bool stop = pool.stopping;
     unlock();
+    if (stop) {
+        /* Process exit: no more calls into libuv from this thread, whatever
+         * is still outstanding (pool_fini). */
+        close_all(ls);
+        uv_stop(&ls->loop);
+        return;
+    }
     spawn_runners(ls, n);
     while (fw) {
         struct iore__fdwait *next = f_cancel_next(fw); /* ready() may re-arm fw */
         wait_finish(ls, fw, -ECANCELED);
         fw = next;
     }
-    if (stop)
-        close_all(ls);
 }
 
 static void *loop_main(void *arg)
@@ -435,25 +443,34 @@ fail:
     return err;
 }
 
+/* Process exit (or unloading the library). The loop thread is always
+ * stopped and joined: libuv's own destructor tears its pool down next, and
+ * must not race with a uv_queue_work() from our thread. Runners stop taking
+ * items. If nothing is outstanding the loop is freed; otherwise (a runner
+ * still inside a system call, a wait still armed) it is left allocated and
+ * reachable from `pool`, with everything it refers to. */
 __attribute__((destructor)) static void pool_fini(void)
 {
     lock();
     struct loopstate *ls = pool.ls;
-    if (!ls || pool.nqueued || pool.runners || pool.armed) {
-        unlock(); /* work outstanding: leave the loop running, reachable */
-        return;
-    }
-    pool.stopping = true;
+    pool.stopping = true; /* from now on nothing new starts */
     unlock();
+    if (!ls)
+        return;
     uv_async_send(&ls->async);
     pthread_join(ls->thread, NULL);
+    lock();
+    bool idle = !pool.nqueued && !pool.runners && !pool.armed;
+    unlock();
+    if (!idle)
+        return;
+    uv_run(&ls->loop, UV_RUN_DEFAULT); /* the closes, the last after_work */
     uv_loop_close(&ls->loop);
     free_runners(ls);
     close(ls->epfd);
     free(ls);
     lock();
     pool.ls = NULL;
-    pool.stopping = false;
     unlock();
 }
 
@@ -530,7 +547,7 @@ int iore__pool_wait(struct iore__fdwait *fw)
 int iore__pool_wait_cancel(struct iore__fdwait *fw)
 {
     lock();
-    if (f_state(fw) != F_ARMED) {
+    if (f_state(fw) != F_ARMED || pool.stopping) {
         unlock();
         return -EBUSY;
     }
