@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <windows.h>
+#include <ioringapi.h>
 #include <ioringemu.h>
 
 #include <check.h>
@@ -191,6 +192,58 @@ START_TEST(a_large_lock_is_accounted_exactly)
     ck_assert(VirtualLock(p, pages * page()));
     ck_assert_int_eq(vmlck_pages(), base + (long)pages);
     ck_assert(VirtualUnlock(p, pages * page()));
+    ck_assert_int_eq(vmlck_pages(), base);
+    VirtualFree(p, 0, MEM_RELEASE);
+}
+END_TEST
+
+/* Registers buf as the ring's only buffer and waits for the CQE. */
+static void register_buffer(HIORING ring, void *buf, UINT32 len)
+{
+    IORING_BUFFER_INFO info = { buf, len };
+    IORING_CQE cqe;
+    UINT32 submitted = 0;
+    ck_assert_int_eq(BuildIoRingRegisterBuffers(ring, 1, &info, 1), S_OK);
+    ck_assert_int_eq(SubmitIoRing(ring, 1, 10000, &submitted), S_OK);
+    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
+    ck_assert_int_eq(cqe.ResultCode, S_OK);
+}
+
+START_TEST(a_registered_buffer_keeps_its_pages_locked_after_virtualunlock)
+{
+    BYTE *p = alloc(4);
+    long base = vmlck_pages();
+    HIORING ring = NULL;
+    IORING_CREATE_FLAGS flags = { IORING_CREATE_REQUIRED_FLAGS_NONE,
+                                  IORING_CREATE_ADVISORY_FLAGS_NONE };
+    ck_assert_int_eq(CreateIoRing(IORING_VERSION_3, flags, 8, 16, &ring), S_OK);
+    ck_assert(VirtualLock(p, 4 * page()));
+    register_buffer(ring, p + page(), (UINT32)(2 * page()));
+    ck_assert_int_eq(vmlck_pages(), base + 4);
+    /* VirtualUnlock drops its own pins only: the registration's stay. */
+    ck_assert(VirtualUnlock(p, 4 * page()));
+    ck_assert_int_eq(vmlck_pages(), base + 2);
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    ck_assert_int_eq(vmlck_pages(), base);
+    VirtualFree(p, 0, MEM_RELEASE);
+}
+END_TEST
+
+START_TEST(virtualunlock_of_pages_only_a_registration_pins_fails_with_error_not_locked)
+{
+    BYTE *p = alloc(2);
+    long base = vmlck_pages();
+    HIORING ring = NULL;
+    IORING_CREATE_FLAGS flags = { IORING_CREATE_REQUIRED_FLAGS_NONE,
+                                  IORING_CREATE_ADVISORY_FLAGS_NONE };
+    ck_assert_int_eq(CreateIoRing(IORING_VERSION_3, flags, 8, 16, &ring), S_OK);
+    register_buffer(ring, p, (UINT32)(2 * page()));
+    ck_assert_int_eq(vmlck_pages(), base + 2);
+    SetLastError(SENTINEL);
+    ck_assert_int_eq(VirtualUnlock(p, 2 * page()), FALSE);
+    ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
+    ck_assert_int_eq(vmlck_pages(), base + 2);
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
     ck_assert_int_eq(vmlck_pages(), base);
     VirtualFree(p, 0, MEM_RELEASE);
 }
@@ -427,6 +480,11 @@ static Suite *pin_suite(int kernel_counts, int with_limits)
         tcase_add_test(tc, releasing_locked_memory_returns_vmlck_to_its_starting_value);
         tcase_add_test(tc, a_large_lock_is_accounted_exactly);
         tcase_add_test(tc, a_lock_failing_part_way_undoes_the_pages_it_had_locked);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("registered_buffers");
+        tcase_add_test(tc, a_registered_buffer_keeps_its_pages_locked_after_virtualunlock);
+        tcase_add_test(tc, virtualunlock_of_pages_only_a_registration_pins_fails_with_error_not_locked);
         suite_add_tcase(s, tc);
     }
 
