@@ -31,7 +31,7 @@
  *   worker or the pool's loop thread, handed over through pool.c. Only the
  *   fields cancel reads (where, cancelled, the pending links) are shared,
  *   under exec->lock. op_finish() copies what it needs, recycles the op
- *   (under exec->lock), drops the buffer hold and the file, posts, and
+ *   (under exec->lock), drops the buffer hold, posts, drops the file, and
  *   drops the ring reference last: the ring (and with it the op structs)
  *   may be freed by that reference.
  *
@@ -125,13 +125,14 @@ static void op_finish(struct iore__op *op)
     ex->free = op;
     pthread_mutex_unlock(&ex->lock);
 
-    /* The buffer entry and file go before the CQE is visible: whoever sees
-     * it may rely on the I/O having let go of them (unpinned pages). */
+    /* The buffer entry goes before the CQE is visible: whoever sees it may
+     * rely on the I/O having let go of the pages (13.4). The file object is
+     * held until the op has posted. */
     if (hold)
         iore__reg_buffer_put(hold);
+    iore__ring_post(r, user_data, hr, info);
     if (file)
         iore__file_put(file);
-    iore__ring_post(r, user_data, hr, info);
     if (is_async)
         iore__ring_put(r);
 }
