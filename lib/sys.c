@@ -248,14 +248,35 @@ int iore__sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags)
     return RETRY(int, C_SYNC_FILE_RANGE, raw_sync_file_range(fd, off, len, flags));
 }
 
+/* Straight to the kernel: ASan and TSan intercept mlock()/munlock() as
+ * no-ops, which would make pinning (and the tests that read VmLck) vanish
+ * in exactly the builds that check it most. */
+static int raw_mlock(const void *addr, size_t len)
+{
+#ifdef SYS_mlock
+    return (int)syscall(SYS_mlock, addr, len);
+#else
+    return mlock(addr, len);
+#endif
+}
+
+static int raw_munlock(const void *addr, size_t len)
+{
+#ifdef SYS_munlock
+    return (int)syscall(SYS_munlock, addr, len);
+#else
+    return munlock(addr, len);
+#endif
+}
+
 int iore__sys_mlock(const void *addr, size_t len)
 {
-    return RETRY(int, C_MLOCK, mlock(addr, len));
+    return RETRY(int, C_MLOCK, raw_mlock(addr, len));
 }
 
 int iore__sys_munlock(const void *addr, size_t len)
 {
-    return RETRY(int, C_MUNLOCK, munlock(addr, len));
+    return RETRY(int, C_MUNLOCK, raw_munlock(addr, len));
 }
 
 int iore__sys_getrlimit(int resource, struct rlimit *rl)
