@@ -177,9 +177,9 @@ static enum iore__io_next seekable_io(struct iore__op *op, bool nowait)
     while (op->done < op->len) {
         ssize_t n = seekable_call(op, nowait);
         if (n > 0) {
+            /* Partial: another attempt tells EOF (0) from "the rest is not
+             * cached" (EAGAIN -> pool), without blocking. */
             op->done += (uint32_t)n;
-            if (nowait && op->done < op->len)
-                return IORE_IO_POOL; /* partial: the rest may block */
             continue;
         }
         if (n == 0 && direction(op) == IO_READ)
