@@ -1,0 +1,1384 @@
+/*
+ * check_register.c - registered file handles and buffers (ioring.md 13).
+ *
+ * Four suites, run in this order by main():
+ *   register  table semantics, through the public API only;
+ *   race      replacing the buffer table while reads through it are in flight;
+ *   pin       page pinning measured against the kernel's own accounting
+ *             (VmLck in /proc/self/status); needs mlock to work here;
+ *   limits    RLIMIT_MEMLOCK refusals, in Check's forked test processes after
+ *             dropping CAP_IPC_LOCK; needs fork mode and a droppable limit.
+ * A suite whose precondition the machine lacks is not run; the program
+ * then prints why and exits 77 (after running the others).
+ */
+#define _GNU_SOURCE
+#include <windows.h>
+#include <ioringapi.h>
+#include <ioringemu.h>
+
+#include "testutil.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HR_INDEX_OUT_OF_BOUNDS ((HRESULT)0x800701DA)
+#define HR_INVALID_USER_BUFFER ((HRESULT)0x800706F8)
+#define HR_NOACCESS ((HRESULT)0x800703E6)
+#define HR_WORKING_SET_QUOTA ((HRESULT)0x800705AD)
+
+#define FILE_LEN (1u << 20)
+#define SENTINEL 0xEE
+#define CQE_SENTINEL ((ULONG_PTR)0xDEADBEEF)
+#define WAIT_MS 20000   /* deadlock guard only; nothing relies on timing */
+
+/* ------------------------------------------------------------ helpers */
+static size_t page_size(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwPageSize;
+}
+
+static HIORING new_ring_flags(IORING_CREATE_ADVISORY_FLAGS advisory)
+{
+    IORING_CREATE_FLAGS flags = {IORING_CREATE_REQUIRED_FLAGS_NONE, advisory};
+    HIORING ring = NULL;
+    ck_assert_int_eq(CreateIoRing(IORING_VERSION_3, flags, 64, 128, &ring), S_OK);
+    return ring;
+}
+
+static HIORING new_ring(void)
+{
+    return new_ring_flags(IORING_CREATE_ADVISORY_FLAGS_NONE);
+}
+
+static void *alloc_pages(size_t npages)
+{
+    void *p = VirtualAlloc(NULL, npages * page_size(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    ck_assert_ptr_nonnull(p);
+    memset(p, SENTINEL, npages * page_size());
+    return p;
+}
+
+static void free_pages(void *p)
+{
+    ck_assert(VirtualFree(p, 0, MEM_RELEASE));
+}
+
+static HANDLE open_pattern_file(void)
+{
+    char *path = tu_make_file("reg", FILE_LEN);
+    HANDLE h = tu_open(path, 0);
+    free(path);
+    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    return h;
+}
+
+/* Pops the next CQE, waiting for one to be posted if the CQ is empty. */
+static IORING_CQE next_cqe(HIORING ring)
+{
+    IORING_CQE cqe;
+    for (;;) {
+        memset(&cqe, 0xAB, sizeof cqe);
+        HRESULT hr = PopIoRingCompletion(ring, &cqe);
+        if (hr == S_OK)
+            return cqe;
+        ck_assert_int_eq(hr, S_FALSE);
+        ck_assert_int_eq(SubmitIoRing(ring, 1, WAIT_MS, NULL), S_OK);
+    }
+}
+
+/* Submits everything built and returns the CQE of the entry tagged ud,
+ * which must be the only one outstanding. */
+static IORING_CQE submit_one(HIORING ring, UINT_PTR ud)
+{
+    UINT32 submitted = 0xFFFF;
+    ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &submitted), S_OK);
+    ck_assert_uint_eq(submitted, 1);
+    IORING_CQE cqe = next_cqe(ring);
+    ck_assert_uint_eq(cqe.UserData, ud);
+    return cqe;
+}
+
+static HRESULT register_buffers(HIORING ring, UINT32 n, const IORING_BUFFER_INFO *b,
+                                ULONG_PTR *info)
+{
+    ck_assert_int_eq(BuildIoRingRegisterBuffers(ring, n, b, 0x5EB), S_OK);
+    IORING_CQE cqe = submit_one(ring, 0x5EB);
+    *info = cqe.Information;
+    return cqe.ResultCode;
+}
+
+static HRESULT register_files(HIORING ring, UINT32 n, const HANDLE *h, ULONG_PTR *info)
+{
+    ck_assert_int_eq(BuildIoRingRegisterFileHandles(ring, n, h, 0x5EF), S_OK);
+    IORING_CQE cqe = submit_one(ring, 0x5EF);
+    *info = cqe.Information;
+    return cqe.ResultCode;
+}
+
+static void must_register_buffers(HIORING ring, UINT32 n, const IORING_BUFFER_INFO *b)
+{
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_buffers(ring, n, b, &info), S_OK);
+    ck_assert_uint_eq(info, n);
+}
+
+static IORING_CQE read_one(HIORING ring, IORING_HANDLE_REF file, IORING_BUFFER_REF buf,
+                           UINT32 len, UINT64 off)
+{
+    ck_assert_int_eq(BuildIoRingReadFile(ring, file, buf, len, off, 0x2EAD, IOSQE_FLAGS_NONE),
+                     S_OK);
+    return submit_one(ring, 0x2EAD);
+}
+
+/* A read of 16 bytes at file offset 0 through registered buffer `index`. */
+static HRESULT read_through_buffer(HIORING ring, HANDLE h, UINT32 index, UINT32 off, UINT32 len)
+{
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(index, off);
+    return read_one(ring, f, b, len, 0).ResultCode;
+}
+
+static HRESULT read_through_file(HIORING ring, UINT32 index, void *dst)
+{
+    IORING_HANDLE_REF f = IoRingHandleRefFromIndex(index);
+    IORING_BUFFER_REF b = IoRingBufferRefFromPointer(dst);
+    return read_one(ring, f, b, 16, 0).ResultCode;
+}
+
+static void assert_pattern(const unsigned char *p, size_t len, size_t file_off)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != tu_pattern(file_off + i))
+            ck_abort_msg("byte %zu is %#x, expected %#x", i, p[i], tu_pattern(file_off + i));
+}
+
+static void assert_untouched(const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != SENTINEL)
+            ck_abort_msg("byte %zu was written (%#x)", i, p[i]);
+}
+
+static IORE_RING_STATS ring_stats(HIORING ring)
+{
+    IORE_RING_STATS st;
+    memset(&st, 0xAB, sizeof st);
+    ck_assert_int_eq(iore_ring_stats(ring, &st), S_OK);
+    return st;
+}
+
+/* ============================================================ file table */
+START_TEST(register_files_reports_count_in_information)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[3] = {h, INVALID_HANDLE_VALUE, h};
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_files(ring, 3, table, &info), S_OK);
+    ck_assert_uint_eq(info, 3);
+    ck_assert_uint_eq(ring_stats(ring).registered_files, 3);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(registered_file_reads_like_its_raw_handle)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
+    unsigned char got[16];
+    memset(got, SENTINEL, sizeof got);
+    ck_assert_int_eq(read_through_file(ring, 0, got), S_OK);
+    assert_pattern(got, sizeof got, 0);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(registered_file_sparse_slot_fails_with_e_handle)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[2] = {h, INVALID_HANDLE_VALUE};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 2, table, &info), S_OK);
+    unsigned char got[16];
+    memset(got, SENTINEL, sizeof got);
+    ck_assert_int_eq(read_through_file(ring, 1, got), E_HANDLE);
+    assert_untouched(got, sizeof got);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(registered_file_index_past_count_fails_with_index_out_of_bounds)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[2] = {h, h};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 2, table, &info), S_OK);
+    unsigned char got[16];
+    memset(got, SENTINEL, sizeof got);
+    ck_assert_int_eq(read_through_file(ring, 2, got), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_int_eq(read_through_file(ring, UINT32_MAX, got), HR_INDEX_OUT_OF_BOUNDS);
+    assert_untouched(got, sizeof got);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(registered_file_without_table_fails_with_index_out_of_bounds)
+{
+    HIORING ring = new_ring();
+    unsigned char got[16];
+    ck_assert_int_eq(read_through_file(ring, 0, got), HR_INDEX_OUT_OF_BOUNDS);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(register_files_replaces_the_whole_previous_table)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE old_table[2] = {h, h}, new_table[1] = {h};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 2, old_table, &info), S_OK);
+    ck_assert_int_eq(register_files(ring, 1, new_table, &info), S_OK);
+    unsigned char got[16];
+    ck_assert_int_eq(read_through_file(ring, 1, got), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_int_eq(read_through_file(ring, 0, got), S_OK);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(register_files_count_zero_null_unregisters)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
+    ck_assert_int_eq(register_files(ring, 0, NULL, &info), S_OK);
+    ck_assert_uint_eq(info, 0);
+    unsigned char got[16];
+    ck_assert_int_eq(read_through_file(ring, 0, got), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_uint_eq(ring_stats(ring).registered_files, 0);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(closing_the_original_handle_makes_registered_use_fail_with_e_handle)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
+    ck_assert(CloseHandle(h));
+    unsigned char got[16];
+    memset(got, SENTINEL, sizeof got);
+    ck_assert_int_eq(read_through_file(ring, 0, got), E_HANDLE);
+    assert_untouched(got, sizeof got);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(register_files_array_is_not_read_after_processing)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
+    table[0] = INVALID_HANDLE_VALUE;
+    unsigned char got[16];
+    ck_assert_int_eq(read_through_file(ring, 0, got), S_OK);
+    assert_pattern(got, sizeof got, 0);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(register_files_deferred_parameter_error_leaves_no_table)
+{
+    HIORING ring = new_ring_flags(IORING_CREATE_SKIP_BUILDER_PARAM_CHECKS);
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
+    ck_assert_int_eq(register_files(ring, 1, NULL, &info), E_INVALIDARG);
+    ck_assert_uint_eq(info, 0);
+    unsigned char got[16];
+    ck_assert_int_eq(read_through_file(ring, 0, got), HR_INDEX_OUT_OF_BOUNDS);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+START_TEST(register_files_is_seen_by_later_entries_of_the_same_batch)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    HANDLE table[1] = {h};
+    unsigned char before[16], after[16];
+    memset(before, SENTINEL, sizeof before);
+    IORING_HANDLE_REF f = IoRingHandleRefFromIndex(0);
+    IORING_BUFFER_REF b1 = IoRingBufferRefFromPointer(before);
+    IORING_BUFFER_REF b2 = IoRingBufferRefFromPointer(after);
+    ck_assert_int_eq(BuildIoRingReadFile(ring, f, b1, 16, 0, 1, IOSQE_FLAGS_NONE), S_OK);
+    ck_assert_int_eq(BuildIoRingRegisterFileHandles(ring, 1, table, 2), S_OK);
+    ck_assert_int_eq(BuildIoRingReadFile(ring, f, b2, 16, 0, 3, IOSQE_FLAGS_NONE), S_OK);
+    UINT32 submitted = 0;
+    ck_assert_int_eq(SubmitIoRing(ring, 3, WAIT_MS, &submitted), S_OK);
+    ck_assert_uint_eq(submitted, 3);
+    HRESULT result[4] = {0};
+    for (int i = 0; i < 3; i++) {
+        IORING_CQE cqe = next_cqe(ring);
+        ck_assert(cqe.UserData >= 1 && cqe.UserData <= 3);
+        result[cqe.UserData] = cqe.ResultCode;
+    }
+    ck_assert_int_eq(result[1], HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_int_eq(result[2], S_OK);
+    ck_assert_int_eq(result[3], S_OK);
+    assert_untouched(before, sizeof before);
+    assert_pattern(after, sizeof after, 0);
+    CloseHandle(h);
+    CloseIoRing(ring);
+}
+END_TEST
+
+/* ============================================================ buffer table */
+START_TEST(register_buffers_reports_count_in_information)
+{
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[3] = {{p, 100}, {NULL, 0}, {p + 4096, 16}};
+    must_register_buffers(ring, 3, table);
+    ck_assert_uint_eq(ring_stats(ring).registered_buffers, 3);
+    CloseIoRing(ring);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(registered_and_raw_buffer_refs_give_identical_data)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    size_t ps = page_size();
+    unsigned char *reg = alloc_pages(2), *raw = alloc_pages(2);
+    IORING_BUFFER_INFO table[1] = {{reg, (UINT32)(2 * ps)}};
+    must_register_buffers(ring, 1, table);
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    IORING_BUFFER_REF rb = IoRingBufferRefFromIndexAndOffset(0, 100);
+    IORING_BUFFER_REF pb = IoRingBufferRefFromPointer(raw + 100);
+    IORING_CQE a = read_one(ring, f, rb, (UINT32)ps, 12345);
+    IORING_CQE b = read_one(ring, f, pb, (UINT32)ps, 12345);
+    ck_assert_int_eq(a.ResultCode, S_OK);
+    ck_assert_int_eq(b.ResultCode, S_OK);
+    ck_assert_uint_eq(a.Information, ps);
+    ck_assert_uint_eq(b.Information, ps);
+    ck_assert_mem_eq(reg, raw, 2 * ps);
+    assert_pattern(reg + 100, ps, 12345);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(reg);
+    free_pages(raw);
+}
+END_TEST
+
+/* Any entry of Length 0 is an empty slot, whatever its address. */
+static const uintptr_t sparse_addresses[] = {0, 0x1000, (uintptr_t)-1};
+
+START_TEST(registered_buffer_sparse_slot_fails_with_invalid_user_buffer)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[2] = {{p, 64}, {(void *)sparse_addresses[_i], 0}};
+    must_register_buffers(ring, 2, table);
+    ck_assert_int_eq(read_through_buffer(ring, h, 1, 0, 16), HR_INVALID_USER_BUFFER);
+    ck_assert_int_eq(read_through_buffer(ring, h, 1, 0, 0), HR_INVALID_USER_BUFFER);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), S_OK);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(registered_buffer_index_past_count_fails_with_index_out_of_bounds)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[2] = {{p, 64}, {p + 64, 64}};
+    must_register_buffers(ring, 2, table);
+    ck_assert_int_eq(read_through_buffer(ring, h, 2, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_int_eq(read_through_buffer(ring, h, UINT32_MAX, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    assert_untouched(p + 128, page_size() - 128);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(registered_buffer_without_table_fails_with_index_out_of_bounds)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    CloseIoRing(ring);
+    CloseHandle(h);
+}
+END_TEST
+
+START_TEST(register_buffers_replaces_the_whole_previous_table)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO old_table[2] = {{p, 64}, {p + 64, 64}}, new_table[1] = {{p + 128, 32}};
+    must_register_buffers(ring, 2, old_table);
+    must_register_buffers(ring, 1, new_table);
+    ck_assert_int_eq(read_through_buffer(ring, h, 1, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    /* Index 0 now names the new entry: 32 bytes, no longer 64. */
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 64), HR_INVALID_USER_BUFFER);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 32), S_OK);
+    assert_pattern(p + 128, 32, 0);
+    assert_untouched(p, 128);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(register_buffers_count_zero_null_unregisters)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[1] = {{p, 64}};
+    must_register_buffers(ring, 1, table);
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
+    ck_assert_uint_eq(info, 0);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_uint_eq(ring_stats(ring).registered_buffers, 0);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+/* [Offset, Offset + length) against a registered buffer of 4096 bytes. */
+static const struct range_case {
+    UINT32 offset, len;
+    HRESULT want;
+} range_cases[] = {
+    {0, 4096, S_OK},
+    {4095, 1, S_OK},
+    {4096, 0, S_OK},
+    {0, 4097, HR_INVALID_USER_BUFFER},
+    {4096, 1, HR_INVALID_USER_BUFFER},
+    {4097, 0, HR_INVALID_USER_BUFFER},
+    {UINT32_MAX, 2, HR_INVALID_USER_BUFFER},        /* wraps to 1 in 32 bits */
+    {UINT32_MAX - 15, 32, HR_INVALID_USER_BUFFER},  /* wraps to 16 in 32 bits */
+    {UINT32_MAX, 0, HR_INVALID_USER_BUFFER},
+};
+
+START_TEST(registered_buffer_range_is_checked_in_64_bits)
+{
+    const struct range_case *c = &range_cases[_i];
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    size_t ps = page_size();
+    unsigned char *p = alloc_pages(3);
+    /* The registered buffer is the middle 4096 bytes; its neighbours must
+     * stay untouched whatever the request. */
+    IORING_BUFFER_INFO table[1] = {{p + ps, 4096}};
+    must_register_buffers(ring, 1, table);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, c->offset, c->len), c->want);
+    assert_untouched(p, ps);
+    assert_untouched(p + ps + 4096, 2 * ps - 4096);
+    if (c->want != S_OK)
+        assert_untouched(p + ps, 4096);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+/* Entry 2 is unusable; entries 0 and 1 are fine. */
+enum bad_kind { BAD_NULL, BAD_WRAP, BAD_UNMAPPED, BAD_PARTLY_UNMAPPED };
+static const enum bad_kind bad_kinds[] = {BAD_NULL, BAD_WRAP, BAD_UNMAPPED, BAD_PARTLY_UNMAPPED};
+
+/* The live page of BAD_PARTLY_UNMAPPED, unmapped by the test at its end. */
+static void *partly_live;
+
+static IORING_BUFFER_INFO bad_entry(enum bad_kind kind)
+{
+    size_t ps = page_size();
+    IORING_BUFFER_INFO e = {NULL, 16};
+    unsigned char *q;
+    switch (kind) {
+    case BAD_NULL:
+        break;
+    case BAD_WRAP:
+        e.Address = (void *)(UINTPTR_MAX - 100);
+        e.Length = 4096;
+        break;
+    case BAD_UNMAPPED:
+        q = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ck_assert_ptr_ne(q, MAP_FAILED);
+        ck_assert_int_eq(munmap(q, 2 * ps), 0);
+        e.Address = q;
+        e.Length = (UINT32)(2 * ps);
+        break;
+    case BAD_PARTLY_UNMAPPED:
+        /* A live page followed by an unmapped one. */
+        q = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ck_assert_ptr_ne(q, MAP_FAILED);
+        ck_assert_int_eq(munmap(q + ps, ps), 0);
+        partly_live = q;
+        e.Address = q + ps - 8;
+        e.Length = (UINT32)ps;
+        break;
+    }
+    return e;
+}
+
+START_TEST(register_buffers_bad_entry_fails_with_noaccess_and_its_index)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO ok_table[1] = {{p, 64}};
+    must_register_buffers(ring, 1, ok_table);
+    IORING_BUFFER_INFO table[4] = {{p, 64}, {NULL, 0}, bad_entry(bad_kinds[_i]), {p, 64}};
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_buffers(ring, 4, table, &info), HR_NOACCESS);
+    ck_assert_uint_eq(info, 2);
+    /* The failed registration leaves no table at all. */
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_uint_eq(ring_stats(ring).registered_buffers, 0);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+    if (partly_live)
+        munmap(partly_live, page_size());
+}
+END_TEST
+
+START_TEST(register_buffers_deferred_parameter_error_leaves_no_table)
+{
+    HIORING ring = new_ring_flags(IORING_CREATE_SKIP_BUILDER_PARAM_CHECKS);
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[1] = {{p, 64}};
+    must_register_buffers(ring, 1, table);
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_buffers(ring, 1, NULL, &info), E_INVALIDARG);
+    ck_assert_uint_eq(info, 0);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(register_buffers_array_is_not_read_after_processing)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[1] = {{p, 64}};
+    must_register_buffers(ring, 1, table);
+    table[0].Address = NULL;
+    table[0].Length = 0;
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 64), S_OK);
+    assert_pattern(p, 64, 0);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(register_buffers_is_seen_by_later_entries_of_the_same_batch)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(1);
+    IORING_BUFFER_INFO table[1] = {{p, 64}};
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(0, 0);
+    ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, 64, 0, 1, IOSQE_FLAGS_NONE), S_OK);
+    ck_assert_int_eq(BuildIoRingRegisterBuffers(ring, 1, table, 2), S_OK);
+    ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, 64, 0, 3, IOSQE_FLAGS_NONE), S_OK);
+    ck_assert_int_eq(SubmitIoRing(ring, 3, WAIT_MS, NULL), S_OK);
+    HRESULT result[4] = {0};
+    for (int i = 0; i < 3; i++) {
+        IORING_CQE cqe = next_cqe(ring);
+        ck_assert(cqe.UserData >= 1 && cqe.UserData <= 3);
+        result[cqe.UserData] = cqe.ResultCode;
+    }
+    ck_assert_int_eq(result[1], HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_int_eq(result[2], S_OK);
+    ck_assert_int_eq(result[3], S_OK);
+    assert_pattern(p, 64, 0);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+/* ============================================================ fault hooks
+ * hold_hook keeps one read in flight deterministically: the inline attempt
+ * (preadv2) reports "would block", so the read goes to the pool, whose
+ * pread/preadv then waits for the test to post `release`. */
+static struct {
+    sem_t entered, release, munlocked;
+    atomic_int munlocks;
+    atomic_flag held;   /* set once the first read has been held */
+} hk;
+
+static int hold_hook(const char *call, void *arg)
+{
+    (void)arg;
+    if (strcmp(call, "preadv2") == 0)
+        return EAGAIN;
+    if ((strcmp(call, "pread") == 0 || strcmp(call, "preadv") == 0) &&
+        !atomic_flag_test_and_set(&hk.held)) {
+        sem_post(&hk.entered);
+        while (sem_wait(&hk.release) != 0)
+            ;
+        return 0;
+    }
+    if (strcmp(call, "munlock") == 0) {
+        atomic_fetch_add(&hk.munlocks, 1);
+        sem_post(&hk.munlocked);
+    }
+    return 0;
+}
+
+/* Only forces the pool path (the race test wants real concurrency). */
+static int pool_hook(const char *call, void *arg)
+{
+    (void)arg;
+    return strcmp(call, "preadv2") == 0 ? EAGAIN : 0;
+}
+
+static void sem_wait_guarded(sem_t *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += WAIT_MS / 1000;
+    int rc;
+    while ((rc = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
+        ;
+    ck_assert_msg(rc == 0, "semaphore never posted: %s", strerror(errno));
+}
+
+static void hooks_setup(void)
+{
+    sem_init(&hk.entered, 0, 0);
+    sem_init(&hk.release, 0, 0);
+    sem_init(&hk.munlocked, 0, 0);
+    atomic_store(&hk.munlocks, 0);
+    atomic_flag_clear(&hk.held);
+}
+
+/* ============================================================ race */
+#define RACE_SLOTS 32
+#define RACE_ROUNDS 1500
+
+struct race {
+    HIORING ring;
+    unsigned char *buf;
+    size_t ps;
+    int seen[RACE_ROUNDS];       /* CQEs per read */
+    int reg_seen[RACE_ROUNDS];   /* CQEs per registration */
+    long slot_round[RACE_SLOTS]; /* round whose read owns the slot, or -1 */
+    int in_flight;
+};
+
+static uint64_t race_file_off(long round, size_t ps)
+{
+    return (uint64_t)(round % (FILE_LEN / ps)) * ps;
+}
+
+static void race_reap(struct race *rc, const IORING_CQE *cqe)
+{
+    long round = (long)(cqe->UserData >> 1);
+    ck_assert(round >= 0 && round < RACE_ROUNDS);
+    if ((cqe->UserData & 1) == 0) {
+        ck_assert_int_eq(cqe->ResultCode, S_OK);
+        ck_assert_uint_eq(cqe->Information, 1);
+        ck_assert_int_eq(++rc->reg_seen[round], 1);
+        return;
+    }
+    ck_assert_int_eq(++rc->seen[round], 1);
+    ck_assert_int_eq(cqe->ResultCode, S_OK);
+    ck_assert_uint_eq(cqe->Information, rc->ps);
+    long slot = round % RACE_SLOTS;
+    ck_assert_int_eq(rc->slot_round[slot], round);
+    assert_pattern(rc->buf + slot * rc->ps, rc->ps, race_file_off(round, rc->ps));
+    rc->slot_round[slot] = -1;
+    rc->in_flight--;
+}
+
+static void race_pop_all(struct race *rc)
+{
+    IORING_CQE cqe;
+    while (PopIoRingCompletion(rc->ring, &cqe) == S_OK)
+        race_reap(rc, &cqe);
+}
+
+static void race_wait_slot(struct race *rc, long slot)
+{
+    race_pop_all(rc);
+    while (rc->slot_round[slot] != -1) {
+        ck_assert_int_eq(SubmitIoRing(rc->ring, 1, WAIT_MS, NULL), S_OK);
+        race_pop_all(rc);
+    }
+}
+
+START_TEST(replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes)
+{
+    static struct race rc;
+    HANDLE h = open_pattern_file();
+    rc.ps = page_size();
+    rc.ring = new_ring();
+    rc.buf = alloc_pages(RACE_SLOTS + 1);
+    for (long s = 0; s < RACE_SLOTS; s++)
+        rc.slot_round[s] = -1;
+    /* Two tables naming overlapping memory with different lengths, so each
+     * registration builds new entries while old ones are still in use. */
+    IORING_BUFFER_INFO tables[2][1] = {{{rc.buf, (UINT32)(RACE_SLOTS * rc.ps)}},
+                                       {{rc.buf, (UINT32)((RACE_SLOTS + 1) * rc.ps)}}};
+    iore_fault_set_hook(pool_hook, NULL);
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    for (long round = 0; round < RACE_ROUNDS; round++) {
+        long slot = round % RACE_SLOTS;
+        race_wait_slot(&rc, slot);
+        IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(0, (UINT32)(slot * rc.ps));
+        ck_assert_int_eq(BuildIoRingRegisterBuffers(rc.ring, 1, tables[round & 1],
+                                                    (UINT_PTR)round << 1), S_OK);
+        ck_assert_int_eq(BuildIoRingReadFile(rc.ring, f, b, (UINT32)rc.ps,
+                                             race_file_off(round, rc.ps),
+                                             ((UINT_PTR)round << 1) | 1, IOSQE_FLAGS_NONE),
+                         S_OK);
+        rc.slot_round[slot] = round;
+        rc.in_flight++;
+        ck_assert_int_eq(SubmitIoRing(rc.ring, 0, 0, NULL), S_OK);
+    }
+    while (rc.in_flight > 0) {
+        ck_assert_int_eq(SubmitIoRing(rc.ring, 1, WAIT_MS, NULL), S_OK);
+        race_pop_all(&rc);
+    }
+    for (long round = 0; round < RACE_ROUNDS; round++) {
+        ck_assert_int_eq(rc.seen[round], 1);
+        ck_assert_int_eq(rc.reg_seen[round], 1);
+    }
+    IORING_CQE cqe;
+    ck_assert_int_eq(PopIoRingCompletion(rc.ring, &cqe), S_FALSE);
+    iore_fault_set_hook(NULL, NULL);
+    CloseIoRing(rc.ring);
+    CloseHandle(h);
+    free_pages(rc.buf);
+}
+END_TEST
+
+/* ============================================================ pin (VmLck) */
+static long vmlck_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+static long pages_kb(size_t npages)
+{
+    return (long)(npages * page_size() / 1024);
+}
+
+static long vmlck_base;
+
+static void pin_setup(void)
+{
+    hooks_setup();
+    vmlck_base = vmlck_kb();
+    ck_assert_int_ge(vmlck_base, 0);
+}
+
+/* Every pin test must leave the kernel's count where it found it. */
+static void pin_teardown(void)
+{
+    iore_fault_set_hook(NULL, NULL);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+}
+
+/* A buffer at page offset `offset` (bytes) of `pages` pages plus `extra`
+ * bytes locks every page it overlaps, no more. */
+static const struct pages_case {
+    size_t offset, pages, extra;
+} pages_cases[] = {
+    {0, 1, 0},
+    {0, 3, 0},
+    {100, 2, 0},   /* unaligned start: touches a third page */
+    {0, 0, 1},     /* one byte */
+    {4000, 0, 200},/* straddles a 4 KiB page boundary */
+    {1, 1, 0},     /* one page's worth, two pages */
+};
+
+START_TEST(pin_registering_raises_vmlck_by_exact_page_count)
+{
+    const struct pages_case *c = &pages_cases[_i];
+    size_t ps = page_size();
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(4);
+    IORING_BUFFER_INFO table[1] = {{p + c->offset, (UINT32)(c->pages * ps + c->extra)}};
+    size_t want = (c->offset + table[0].Length - 1) / ps - c->offset / ps + 1;
+    must_register_buffers(ring, 1, table);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(want));
+    IORE_RING_STATS st = ring_stats(ring);
+    ck_assert_uint_eq(st.bytes_pinned, table[0].Length);
+    ck_assert_uint_eq(st.bytes_unpinned, 0);
+    ULONG_PTR info;
+    ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    CloseIoRing(ring);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_two_buffers_sharing_a_page_lock_it_once)
+{
+    size_t ps = page_size();
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(4);
+    /* Pages 0-1 and 1-2: page 1 is shared. */
+    IORING_BUFFER_INFO table[2] = {{p, (UINT32)(ps + 100)}, {p + ps + 200, (UINT32)ps}};
+    must_register_buffers(ring, 2, table);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    CloseIoRing(ring);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_two_rings_registering_the_same_memory_share_pages)
+{
+    HIORING r1 = new_ring(), r2 = new_ring();
+    unsigned char *p = alloc_pages(3);
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(3 * page_size())}};
+    must_register_buffers(r1, 1, table);
+    must_register_buffers(r2, 1, table);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    ck_assert_int_eq(CloseIoRing(r1), S_OK);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    ck_assert_int_eq(CloseIoRing(r2), S_OK);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_close_ioring_releases_the_pages)
+{
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
+    must_register_buffers(ring, 1, table);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_replacing_with_the_same_entry_keeps_the_pages_locked)
+{
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
+    must_register_buffers(ring, 1, table);
+    iore_fault_set_hook(hold_hook, NULL);
+    must_register_buffers(ring, 1, table);
+    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    iore_fault_set_hook(NULL, NULL);
+    CloseIoRing(ring);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_failed_registration_unpins_the_entries_before_the_bad_one)
+{
+    HIORING ring = new_ring();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[2] = {{p, (UINT32)(2 * page_size())}, {NULL, 16}};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_buffers(ring, 2, table, &info), HR_NOACCESS);
+    ck_assert_uint_eq(info, 1);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    CloseIoRing(ring);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_stats_count_pinned_bytes_of_the_current_table)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(2);
+    HANDLE files[2] = {h, INVALID_HANDLE_VALUE};
+    IORING_BUFFER_INFO table[3] = {{p, 100}, {NULL, 0}, {p + 4096, 50}};
+    ULONG_PTR info;
+    ck_assert_int_eq(register_files(ring, 2, files, &info), S_OK);
+    must_register_buffers(ring, 3, table);
+    IORE_RING_STATS st = ring_stats(ring);
+    ck_assert_uint_eq(st.registered_buffers, 3);
+    ck_assert_uint_eq(st.registered_files, 2);
+    ck_assert_uint_eq(st.bytes_pinned, 150);
+    ck_assert_uint_eq(st.bytes_unpinned, 0);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+/* Starts one read through registered buffer 0 and waits until the pool
+ * worker is inside the (held) system call. */
+static void start_held_read(HIORING ring, HANDLE h, UINT32 len)
+{
+    iore_fault_set_hook(hold_hook, NULL);
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(0, 0);
+    ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, len, 0, 0x4E1D, IOSQE_FLAGS_NONE), S_OK);
+    ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
+    sem_wait_guarded(&hk.entered);
+}
+
+START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
+{
+    size_t ps = page_size();
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * ps)}};
+    must_register_buffers(ring, 1, table);
+    start_held_read(ring, h, (UINT32)(2 * ps));
+    ULONG_PTR info;
+    ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
+    sem_post(&hk.release);
+    IORING_CQE cqe = next_cqe(ring);
+    ck_assert_uint_eq(cqe.UserData, 0x4E1D);
+    ck_assert_int_eq(cqe.ResultCode, S_OK);
+    ck_assert_uint_eq(cqe.Information, 2 * ps);
+    assert_pattern(p, 2 * ps, 0);
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    iore_fault_set_hook(NULL, NULL);
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes)
+{
+    size_t ps = page_size();
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * ps)}};
+    must_register_buffers(ring, 1, table);
+    start_held_read(ring, h, (UINT32)(2 * ps));
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
+    sem_post(&hk.release);
+    /* The CQE of a closed ring is discarded: the unpin itself is the signal.
+     * The hook runs just before munlock, so wait for the count to follow. */
+    sem_wait_guarded(&hk.munlocked);
+    uint64_t deadline = GetTickCount64() + WAIT_MS;
+    while (vmlck_kb() != vmlck_base && GetTickCount64() < deadline)
+        sched_yield();
+    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    assert_pattern(p, 2 * ps, 0);
+    iore_fault_set_hook(NULL, NULL);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
+/* ============================================================ limits
+ * Each test runs in its own forked process (checked in main), drops
+ * CAP_IPC_LOCK for good and lowers RLIMIT_MEMLOCK to LIMIT. */
+#define LIMIT (64 * 1024)
+#define BIG (1024 * 1024)
+
+static int drop_ipc_lock(void)
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -errno;
+    int word = CAP_IPC_LOCK / 32;
+    uint32_t bit = 1u << (CAP_IPC_LOCK % 32);
+    data[word].effective &= ~bit;
+    data[word].permitted &= ~bit;
+    data[word].inheritable &= ~bit;
+    return syscall(SYS_capset, &hdr, data) == 0 ? 0 : -errno;
+}
+
+static int enter_limited(void)
+{
+    int err = drop_ipc_lock();
+    if (err)
+        return err;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+        return -errno;
+    rl.rlim_cur = LIMIT;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < LIMIT)
+        rl.rlim_cur = rl.rlim_max;
+    return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 ? 0 : -errno;
+}
+
+static char stderr_path[4096];
+static int saved_stderr = -1;
+
+static void limits_setup(void)
+{
+    ck_assert_int_eq(enter_limited(), 0);
+    snprintf(stderr_path, sizeof stderr_path, "%s", tu_path("stderr"));
+    fflush(stderr);
+    saved_stderr = dup(2);
+    FILE *f = fopen(stderr_path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(dup2(fileno(f), 2), 2);
+    fclose(f);
+}
+
+static void limits_teardown(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+}
+
+/* The captured stderr, NUL-terminated (static). */
+static const char *captured_stderr(void)
+{
+    static char text[8192];
+    fflush(stderr);
+    FILE *f = fopen(stderr_path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+START_TEST(limits_refused_mlock_leaves_buffer_unpinned_and_registration_succeeds)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / page_size());
+    IORING_BUFFER_INFO table[2] = {{small, 64}, {big, BIG}};
+    must_register_buffers(ring, 2, table);
+    IORE_RING_STATS st = ring_stats(ring);
+    ck_assert_uint_eq(st.bytes_pinned, 64);
+    ck_assert_uint_eq(st.bytes_unpinned, BIG);
+    ck_assert_int_eq(vmlck_kb(), pages_kb(1));
+    ck_assert_int_eq(read_through_buffer(ring, h, 1, 4096, 4096), S_OK);
+    assert_pattern(big + 4096, 4096, 0);
+    CloseIoRing(ring);
+    ck_assert_int_eq(vmlck_kb(), 0);
+    CloseHandle(h);
+    free_pages(small);
+    free_pages(big);
+}
+END_TEST
+
+START_TEST(limits_refused_mlock_prints_one_diagnostic_naming_the_limit)
+{
+    HIORING ring = new_ring();
+    unsigned char *big = alloc_pages(BIG / page_size());
+    IORING_BUFFER_INFO table[2] = {{big, BIG}, {big + 4096, BIG - 4096}};
+    must_register_buffers(ring, 2, table);
+    must_register_buffers(ring, 2, table);
+    HIORING other = new_ring();
+    must_register_buffers(other, 1, table);
+    const char *text = captured_stderr();
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_MEMLOCK, &rl), 0);
+    char limit[32], bytes[32];
+    snprintf(limit, sizeof limit, "%llu", (unsigned long long)rl.rlim_cur);
+    snprintf(bytes, sizeof bytes, "%u", (unsigned)BIG);
+    ck_assert_msg(count_lines(text) == 1, "expected one line, got: %s", text);
+    ck_assert_ptr_nonnull(strstr(text, limit));
+    ck_assert_ptr_nonnull(strstr(text, bytes));
+    ck_assert_ptr_nonnull(strstr(text, "ulimit -l"));
+    ck_assert_ptr_nonnull(strstr(text, "/etc/security/limits.conf"));
+    ck_assert_ptr_nonnull(strstr(text, "--ulimit memlock="));
+    ck_assert_ptr_nonnull(strstr(text, "CAP_IPC_LOCK"));
+    CloseIoRing(ring);
+    CloseIoRing(other);
+    free_pages(big);
+}
+END_TEST
+
+static void assert_strict_failure(void)
+{
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / page_size());
+    IORING_BUFFER_INFO ok[1] = {{small, 64}};
+    must_register_buffers(ring, 1, ok);
+    IORING_BUFFER_INFO table[3] = {{small, 64}, {big, BIG}, {small, 32}};
+    ULONG_PTR info = CQE_SENTINEL;
+    ck_assert_int_eq(register_buffers(ring, 3, table, &info), HR_WORKING_SET_QUOTA);
+    ck_assert_uint_eq(info, 1);
+    ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
+    ck_assert_uint_eq(ring_stats(ring).registered_buffers, 0);
+    ck_assert_int_eq(vmlck_kb(), 0);
+    ck_assert_str_eq(captured_stderr(), "");
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(small);
+    free_pages(big);
+}
+
+START_TEST(limits_strict_pinning_fails_with_working_set_quota_and_leaves_no_table)
+{
+    iore_set_strict_pinning(TRUE);
+    assert_strict_failure();
+}
+END_TEST
+
+START_TEST(limits_strict_pinning_is_read_from_the_environment)
+{
+    setenv("IORINGEMU_STRICT_PINNING", "1", 1);
+    assert_strict_failure();
+}
+END_TEST
+
+START_TEST(limits_strict_pinning_call_overrides_the_environment)
+{
+    setenv("IORINGEMU_STRICT_PINNING", "1", 1);
+    iore_set_strict_pinning(FALSE);
+    HIORING ring = new_ring();
+    unsigned char *big = alloc_pages(BIG / page_size());
+    IORING_BUFFER_INFO table[1] = {{big, BIG}};
+    must_register_buffers(ring, 1, table);
+    ck_assert_uint_eq(ring_stats(ring).bytes_unpinned, BIG);
+    CloseIoRing(ring);
+    free_pages(big);
+}
+END_TEST
+
+/* The old table is dropped first: its pins do not count against the new
+ * table's room under the limit. */
+START_TEST(limits_replacement_gets_the_room_the_old_table_held)
+{
+    iore_set_strict_pinning(TRUE);
+    size_t n = (LIMIT * 3 / 4) / page_size();
+    HIORING ring = new_ring();
+    unsigned char *a = alloc_pages(n), *b = alloc_pages(n);
+    IORING_BUFFER_INFO ta[1] = {{a, (UINT32)(n * page_size())}};
+    IORING_BUFFER_INFO tb[1] = {{b, (UINT32)(n * page_size())}};
+    must_register_buffers(ring, 1, ta);
+    must_register_buffers(ring, 1, tb);
+    IORE_RING_STATS st = ring_stats(ring);
+    ck_assert_uint_eq(st.bytes_pinned, n * page_size());
+    ck_assert_uint_eq(st.bytes_unpinned, 0);
+    ck_assert_int_eq(vmlck_kb(), pages_kb(n));
+    CloseIoRing(ring);
+    free_pages(a);
+    free_pages(b);
+}
+END_TEST
+
+/* ============================================================ suites */
+static Suite *register_suite(void)
+{
+    Suite *s = suite_create("register");
+    TCase *tc = tcase_create("files");
+    tcase_add_test(tc, register_files_reports_count_in_information);
+    tcase_add_test(tc, registered_file_reads_like_its_raw_handle);
+    tcase_add_test(tc, registered_file_sparse_slot_fails_with_e_handle);
+    tcase_add_test(tc, registered_file_index_past_count_fails_with_index_out_of_bounds);
+    tcase_add_test(tc, registered_file_without_table_fails_with_index_out_of_bounds);
+    tcase_add_test(tc, register_files_replaces_the_whole_previous_table);
+    tcase_add_test(tc, register_files_count_zero_null_unregisters);
+    tcase_add_test(tc, closing_the_original_handle_makes_registered_use_fail_with_e_handle);
+    tcase_add_test(tc, register_files_array_is_not_read_after_processing);
+    tcase_add_test(tc, register_files_deferred_parameter_error_leaves_no_table);
+    tcase_add_test(tc, register_files_is_seen_by_later_entries_of_the_same_batch);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("buffers");
+    tcase_add_test(tc, register_buffers_reports_count_in_information);
+    tcase_add_test(tc, registered_and_raw_buffer_refs_give_identical_data);
+    tcase_add_loop_test(tc, registered_buffer_sparse_slot_fails_with_invalid_user_buffer, 0,
+                        (int)(sizeof sparse_addresses / sizeof sparse_addresses[0]));
+    tcase_add_test(tc, registered_buffer_index_past_count_fails_with_index_out_of_bounds);
+    tcase_add_test(tc, registered_buffer_without_table_fails_with_index_out_of_bounds);
+    tcase_add_test(tc, register_buffers_replaces_the_whole_previous_table);
+    tcase_add_test(tc, register_buffers_count_zero_null_unregisters);
+    tcase_add_loop_test(tc, registered_buffer_range_is_checked_in_64_bits, 0,
+                        (int)(sizeof range_cases / sizeof range_cases[0]));
+    tcase_add_loop_test(tc, register_buffers_bad_entry_fails_with_noaccess_and_its_index, 0,
+                        (int)(sizeof bad_kinds / sizeof bad_kinds[0]));
+    tcase_add_test(tc, register_buffers_deferred_parameter_error_leaves_no_table);
+    tcase_add_test(tc, register_buffers_array_is_not_read_after_processing);
+    tcase_add_test(tc, register_buffers_is_seen_by_later_entries_of_the_same_batch);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("race");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+static Suite *pin_suite(void)
+{
+    Suite *s = suite_create("pin");
+    TCase *tc = tcase_create("vmlck");
+    tcase_add_checked_fixture(tc, pin_setup, pin_teardown);
+    tcase_add_loop_test(tc, pin_registering_raises_vmlck_by_exact_page_count, 0,
+                        (int)(sizeof pages_cases / sizeof pages_cases[0]));
+    tcase_add_test(tc, pin_two_buffers_sharing_a_page_lock_it_once);
+    tcase_add_test(tc, pin_two_rings_registering_the_same_memory_share_pages);
+    tcase_add_test(tc, pin_close_ioring_releases_the_pages);
+    tcase_add_test(tc, pin_replacing_with_the_same_entry_keeps_the_pages_locked);
+    tcase_add_test(tc, pin_failed_registration_unpins_the_entries_before_the_bad_one);
+    tcase_add_test(tc, pin_stats_count_pinned_bytes_of_the_current_table);
+    tcase_add_test(tc, pin_replaced_buffer_stays_locked_until_in_flight_read_finishes);
+    tcase_add_test(tc, pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+static Suite *limits_suite(void)
+{
+    Suite *s = suite_create("limits");
+    TCase *tc = tcase_create("memlock");
+    tcase_add_checked_fixture(tc, limits_setup, limits_teardown);
+    tcase_add_test(tc, limits_refused_mlock_leaves_buffer_unpinned_and_registration_succeeds);
+    tcase_add_test(tc, limits_refused_mlock_prints_one_diagnostic_naming_the_limit);
+    tcase_add_test(tc, limits_strict_pinning_fails_with_working_set_quota_and_leaves_no_table);
+    tcase_add_test(tc, limits_strict_pinning_is_read_from_the_environment);
+    tcase_add_test(tc, limits_strict_pinning_call_overrides_the_environment);
+    tcase_add_test(tc, limits_replacement_gets_the_room_the_old_table_held);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* ============================================================ preconditions
+ * Each returns NULL when the suite can run here, else why not. They probe
+ * the kernel directly: ASan and TSan turn libc's mlock() into a no-op. */
+static int kernel_mlock(void *p, size_t len)
+{
+    return (int)syscall(SYS_mlock, p, len);
+}
+
+static void kernel_munlock(void *p, size_t len)
+{
+    (void)syscall(SYS_munlock, p, len);
+}
+
+static const char *pin_unavailable(void)
+{
+    if (vmlck_kb() < 0)
+        return "pin suite: /proc/self/status has no VmLck line";
+    size_t len = 16 * page_size();
+    void *p = VirtualAlloc(NULL, len, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    if (!p)
+        return "pin suite: VirtualAlloc failed";
+    int ok = kernel_mlock(p, len) == 0;
+    if (ok)
+        kernel_munlock(p, len);
+    VirtualFree(p, 0, MEM_RELEASE);
+    return ok ? NULL : "pin suite: mlock of 16 pages is refused on this machine";
+}
+
+static const char *limits_unavailable(void)
+{
+    const char *fork_mode = getenv("CK_FORK");
+    if (fork_mode && strcmp(fork_mode, "no") == 0)
+        return "limits suite: needs Check's fork mode (CK_FORK=no is set)";
+    pid_t pid = fork();
+    if (pid < 0)
+        return "limits suite: fork failed";
+    if (pid == 0) {
+        /* Exit 0 when the limit bites: mlock of BIG must be refused. */
+        if (enter_limited() != 0)
+            _exit(1);
+        void *p = VirtualAlloc(NULL, BIG, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+        _exit(p && kernel_mlock(p, BIG) != 0 && (errno == ENOMEM || errno == EPERM) ? 0 : 2);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return "limits suite: precondition child failed";
+    if (WEXITSTATUS(status) == 1)
+        return "limits suite: cannot drop CAP_IPC_LOCK or lower RLIMIT_MEMLOCK";
+    if (WEXITSTATUS(status) == 2)
+        return "limits suite: mlock still succeeds after dropping CAP_IPC_LOCK and lowering "
+               "RLIMIT_MEMLOCK";
+    return NULL;
+}
+
+int main(void)
+{
+    const char *skips[2] = {pin_unavailable(), limits_unavailable()};
+    int rc = tu_run(register_suite());
+    if (!skips[0] && tu_run(pin_suite()) != 0)
+        rc = EXIT_FAILURE;
+    if (!skips[1] && tu_run(limits_suite()) != 0)
+        rc = EXIT_FAILURE;
+    for (int i = 0; i < 2; i++)
+        if (skips[i])
+            fprintf(stderr, "SKIP: %s\n", skips[i]);
+    if (rc == 0 && (skips[0] || skips[1]))
+        return TU_SKIP;
+    return rc;
+}
