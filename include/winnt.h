@@ -314,7 +314,7 @@ typedef union _FILE_SEGMENT_ELEMENT {
 #define InterlockedCompareExchange64 _InterlockedCompareExchange64
 #define InterlockedExchangePointer _InterlockedExchangePointer
 #define InterlockedCompareExchangePointer _InterlockedCompareExchangePointer
-#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define MemoryBarrier() __faststorefence()
 #if defined(__x86_64__) || defined(__i386__)
 #define YieldProcessor() __builtin_ia32_pause()
 #elif defined(__aarch64__) || defined(__arm__)

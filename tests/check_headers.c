@@ -20,11 +20,14 @@
 #include <tchar.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -963,6 +966,48 @@ START_TEST(popcnt_byteswap_rotate_and_umul_compute_msvc_results)
 }
 END_TEST
 
+START_TEST(barriers_pause_and_timestamp_counter_are_callable)
+{
+    volatile LONG x = 1;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned long long t0 = __rdtsc(), t1;
+#endif
+    _ReadWriteBarrier();
+    _ReadBarrier();
+    _WriteBarrier();
+    MemoryBarrier();
+    YieldProcessor();
+    _mm_pause();
+    ck_assert_int_eq(x, 1);
+#if defined(__x86_64__) || defined(__i386__)
+    t1 = __rdtsc();
+    ck_assert(t1 != t0);
+#endif
+}
+END_TEST
+
+/* A breakpoint: SIGTRAP without a debugger (x86 int3; elsewhere a trap
+ * instruction, SIGTRAP or SIGILL). In a child of its own, so that the
+ * test also works when Check does not fork (CK_FORK=no, valgrind). */
+START_TEST(debugbreak_raises_a_breakpoint_trap)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        signal(SIGTRAP, SIG_DFL);
+        __debugbreak();
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status), "__debugbreak returned (status 0x%x)", status);
+#if defined(__x86_64__) || defined(__i386__)
+    ck_assert_int_eq(WTERMSIG(status), SIGTRAP);
+#endif
+}
+END_TEST
+
 /* ============================================================ suite */
 static Suite *headers_suite(void)
 {
@@ -1032,6 +1077,8 @@ static Suite *headers_suite(void)
     tcase_add_loop_test(intrin, bitscan_finds_the_lowest_and_highest_set_bit, 0, N_ROWS(scans));
     tcase_add_test(intrin, bitscan_of_zero_returns_0_and_leaves_the_index);
     tcase_add_test(intrin, popcnt_byteswap_rotate_and_umul_compute_msvc_results);
+    tcase_add_test(intrin, barriers_pause_and_timestamp_counter_are_callable);
+    tcase_add_test(intrin, debugbreak_raises_a_breakpoint_trap);
     suite_add_tcase(s, intrin);
     return s;
 }
