@@ -1011,8 +1011,8 @@ typedef wint_t _TINT;
  *     int main(int, char **, char **) {...}               many arguments as
  *     int iore_tmain_w(<params>) { <the program> }        it has parameters
  * The parameter list is the macro argument; counting its commas tells the
- * thunk how to call. Defining _tmain twice (or declaring it before the
- * definition) would define main twice and is not supported. */
+ * thunk how to call. Declaring _tmain before its definition, or calling it
+ * by that name, would expand the macro again and is not supported. */
 #define IORE_TMAIN_NARGS(...) IORE_TMAIN_NARGS_(__VA_ARGS__, 3, 2, 1, 0)
 #define IORE_TMAIN_NARGS_(a, b, c, n, ...) n
 #define IORE_TMAIN_CAT(a, b) IORE_TMAIN_CAT_(a, b)

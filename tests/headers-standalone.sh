@@ -87,6 +87,17 @@ typedef char status_is_ntstatus[STATUS_ACCESS_VIOLATION < 0 ? 1 : -1];
 EOF
 for lang in c c++; do compile "ntstatus.h before windows.h" $lang ""; done
 
+# ioring.md §1.2: ioringapi.h alone makes visible what its prototypes use.
+cat >"$tmp/t.c" <<'EOF'
+#include <IoRingApi.h>
+typedef char visible[sizeof(FILE_SEGMENT_ELEMENT) + FILE_WRITE_FLAGS_WRITE_THROUGH +
+                     FILE_FLUSH_NO_SYNC + (IORING_E_CORRUPT < 0) + (INFINITE != 0)];
+typedef FILE_WRITE_FLAGS write_flags;
+typedef FILE_FLUSH_MODE flush_mode;
+typedef HIORING ring;
+EOF
+for lang in c c++; do compile "ioringapi.h makes FILE_*, FILE_SEGMENT_ELEMENT, IORING_E_* visible" $lang ""; done
+
 # What Windows code commonly repeats or mixes in.
 cat >"$tmp/t.c" <<'EOF'
 #include <Windows.h>
