@@ -352,6 +352,8 @@ static void record(struct cell *cl, struct run *r)
 /* ------------------------------------------------------------ setup */
 struct opts {
     int rounds;
+    bool scaling;        /* also run the scaling series */
+    uint64_t scale_ops;  /* operations per scaling point */
     int ms;
     uint64_t file_mb;
     const char *dir, *json, *svg;
@@ -418,6 +420,188 @@ static int one_run(const struct opts *o, const char *path, int fd, int wi, int e
     }
     record(cl, &r);
     return 0;
+}
+
+/* ------------------------------------------------------------ scaling
+ * How the per-operation cost grows: registered reads against tables of
+ * 1..10 000 buffers, one thread spreading reads over 1..64 rings, and 1..N
+ * threads each with its own ring. Each figure is the median over rounds of
+ * (CPU ns per op, wall ns per op) for a fixed number of operations. */
+enum scale_dim { BY_BUFFERS, BY_RINGS, BY_THREADS };
+struct scale_timer { uint64_t cpu0, wall0, cpu, wall; };
+static void timer_start(struct scale_timer *t) { t->cpu0 = cpu_ns(); t->wall0 = now_ns(); }
+static void timer_stop(struct scale_timer *t)
+{
+    t->cpu = cpu_ns() - t->cpu0;
+    t->wall = now_ns() - t->wall0;
+}
+
+struct scale_point {
+    const char *what;
+    enum scale_dim dim;
+    int n;
+    double cpu_ns[MAX_ROUNDS], wall_ns[MAX_ROUNDS];
+};
+
+/* Registered 4 KiB reads at depth 32, buffer index chosen at random among
+ * nbuf registered buffers, until `ops` reads have completed. Entry i points
+ * at page i % 32 of one 128 KiB region, so every table size touches the
+ * same memory and only the table's size differs. */
+static int scale_buffers(int fd, uint64_t file_size, int nbuf, uint64_t ops, struct scale_timer *tm)
+{
+    HIORING ring;
+    IORING_CREATE_FLAGS flags = { 0, 0 };
+    BYTE *region = VirtualAlloc(NULL, 32 * 4096, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    IORING_BUFFER_INFO *info = calloc((size_t)nbuf, sizeof *info);
+    HANDLE h = iore_handle_from_fd(fd);
+    int rc = 1;
+    if (!region || !info || FAILED(CreateIoRing(IORING_VERSION_4, flags, 32, 0, &ring)))
+        return 1;
+    for (int i = 0; i < nbuf; i++)
+        info[i] = (IORING_BUFFER_INFO){ region + (size_t)(i % 32) * 4096, 4096 };
+    IORING_CQE cqe;
+    if (FAILED(BuildIoRingRegisterBuffers(ring, (UINT32)nbuf, info, 0)) ||
+        FAILED(SubmitIoRing(ring, 1, INFINITE, NULL)) ||
+        PopIoRingCompletion(ring, &cqe) != S_OK || FAILED(cqe.ResultCode))
+        goto out;
+    uint64_t rng = 0x9E3779B97F4A7C15ull, done = 0, issued = 0;
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    timer_start(tm);
+    while (done < ops) {
+        while (issued - done < 32 && issued < ops) {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+            IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset((UINT32)(rng % (uint64_t)nbuf), 0);
+            if (FAILED(BuildIoRingReadFile(ring, f, b, 4096, ((rng >> 20) % (file_size / 4096)) * 4096,
+                                           0, IOSQE_FLAGS_NONE)))
+                goto out;
+            issued++;
+        }
+        if (FAILED(SubmitIoRing(ring, 1, INFINITE, NULL)))
+            goto out;
+        while (PopIoRingCompletion(ring, &cqe) == S_OK) {
+            if (FAILED(cqe.ResultCode))
+                goto out;
+            done++;
+        }
+    }
+    timer_stop(tm);
+    rc = 0;
+out:
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free(info);
+    VirtualFree(region, 0, MEM_RELEASE);
+    return rc;
+}
+
+/* One thread keeps 8 reads in flight on each of nrings rings. */
+static int scale_rings(int fd, uint64_t file_size, int nrings, uint64_t ops, struct scale_timer *tm)
+{
+    HIORING rings[64];
+    IORING_CREATE_FLAGS flags = { 0, 0 };
+    static BYTE buf[4096] __attribute__((aligned(4096)));
+    HANDLE h = iore_handle_from_fd(fd);
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    IORING_BUFFER_REF b = IoRingBufferRefFromPointer(buf);
+    uint64_t rng = 0x2545F4914F6CDD1Dull, done = 0, issued = 0;
+    int rc = 1, made = 0;
+    for (; made < nrings; made++)
+        if (FAILED(CreateIoRing(IORING_VERSION_4, flags, 8, 0, &rings[made])))
+            goto out;
+    timer_start(tm);
+    for (;;) {
+        for (int r = 0; r < nrings && issued < ops; r++)
+            for (int k = 0; k < 8 && issued < ops; k++) {
+                rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+                if (FAILED(BuildIoRingReadFile(rings[r], f, b, 4096, (rng % (file_size / 4096)) * 4096,
+                                               0, IOSQE_FLAGS_NONE)))
+                    goto out;
+                issued++;
+            }
+        for (int r = 0; r < nrings; r++) {
+            IORING_CQE cqe;
+            if (FAILED(SubmitIoRing(rings[r], IORING_SUBMIT_WAIT_ALL, INFINITE, NULL)))
+                goto out;
+            while (PopIoRingCompletion(rings[r], &cqe) == S_OK)
+                done++;
+        }
+        if (done >= ops)
+            break;
+    }
+    timer_stop(tm);
+    rc = 0;
+out:
+    while (made > 0)
+        CloseIoRing(rings[--made]);
+    CloseHandle(h);
+    return rc;
+}
+
+struct scale_thread { int fd; uint64_t file_size, ops; int rc; struct scale_timer tm; };
+static void *scale_thread_main(void *p)
+{
+    struct scale_thread *t = p;
+    t->rc = scale_rings(t->fd, t->file_size, 4, t->ops, &t->tm);
+    return NULL;
+}
+
+/* nthreads threads, each with its own 4 rings; ops is the total. Ring
+ * creation is inside this timer (threads start together). */
+static int scale_threads(int fd, uint64_t file_size, int nthreads, uint64_t ops, struct scale_timer *tm)
+{
+    timer_start(tm);
+    pthread_t tids[16];
+    struct scale_thread args[16];
+    int rc = 0;
+    for (int i = 0; i < nthreads; i++) {
+        args[i] = (struct scale_thread){ .fd = fd, .file_size = file_size, .ops = ops / (uint64_t)nthreads };
+        pthread_create(&tids[i], NULL, scale_thread_main, &args[i]);
+    }
+    for (int i = 0; i < nthreads; i++) {
+        pthread_join(tids[i], NULL);
+        rc |= args[i].rc;
+    }
+    timer_stop(tm);
+    return rc;
+}
+
+static void run_scaling(const struct opts *o, int fd)
+{
+    struct stat st;
+    fstat(fd, &st);
+    uint64_t size = (uint64_t)st.st_size, ops = o->scale_ops;
+#define PT(w, d, k) { .what = (w), .dim = (d), .n = (k) }
+    static struct scale_point pts[] = {
+        PT("registered buffers", BY_BUFFERS, 1), PT("registered buffers", BY_BUFFERS, 100),
+        PT("registered buffers", BY_BUFFERS, 10000), PT("rings (1 thread)", BY_RINGS, 1),
+        PT("rings (1 thread)", BY_RINGS, 4), PT("rings (1 thread)", BY_RINGS, 16),
+        PT("rings (1 thread)", BY_RINGS, 64), PT("threads (4 rings each)", BY_THREADS, 1),
+        PT("threads (4 rings each)", BY_THREADS, 2), PT("threads (4 rings each)", BY_THREADS, 4),
+    };
+#undef PT
+    enum { NPTS = sizeof pts / sizeof pts[0] };
+    for (int round = 0; round < o->rounds; round++)
+        for (int i = 0; i < NPTS; i++) {
+            struct scale_timer tm = { 0 };
+            int rc = pts[i].dim == BY_BUFFERS ? scale_buffers(fd, size, pts[i].n, ops, &tm)
+                     : pts[i].dim == BY_RINGS ? scale_rings(fd, size, pts[i].n, ops, &tm)
+                                              : scale_threads(fd, size, pts[i].n, ops, &tm);
+            if (rc)
+                fprintf(stderr, "ioring-bench: scaling %s %d failed\n", pts[i].what, pts[i].n);
+            pts[i].cpu_ns[round] = (double)tm.cpu / (double)ops;
+            pts[i].wall_ns[round] = (double)tm.wall / (double)ops;
+        }
+    printf("\nscaling: %llu registered/raw 4 KiB cached reads per point, medians of %d rounds\n",
+           (unsigned long long)ops, o->rounds);
+    printf("%-24s %7s %12s %12s %10s\n", "dimension", "n", "cpu ns/op", "wall ns/op", "vs first");
+    double first = 0;
+    for (int i = 0; i < NPTS; i++) {
+        double cpu = median(pts[i].cpu_ns, o->rounds), wall = median(pts[i].wall_ns, o->rounds);
+        if (i == 0 || pts[i].dim != pts[i - 1].dim)
+            first = wall;
+        printf("%-24s %7d %12.0f %12.0f %9.2fx\n", pts[i].what, pts[i].n, cpu, wall,
+               first > 0 ? wall / first : 0);
+    }
 }
 
 /* ------------------------------------------------------------ output */
@@ -519,7 +703,7 @@ static void write_svg(const struct opts *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: ioring-bench [--rounds N] [--ms MS] [--file-mb MB] [--dir DIR]\n"
-                    "                    [--json FILE] [--svg FILE] [--quick]\n");
+                    "                    [--json FILE] [--svg FILE] [--scaling [--scale-ops N]] [--quick]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -528,6 +712,7 @@ static int parse(int argc, char **argv, struct opts *o)
         { "rounds", required_argument, 0, 'r' }, { "ms", required_argument, 0, 'm' },
         { "file-mb", required_argument, 0, 'f' }, { "dir", required_argument, 0, 'd' },
         { "json", required_argument, 0, 'j' }, { "svg", required_argument, 0, 's' },
+        { "scaling", no_argument, 0, 'S' }, { "scale-ops", required_argument, 0, 'O' },
         { "quick", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int ch;
@@ -539,11 +724,13 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'd': o->dir = optarg; break;
         case 'j': o->json = optarg; break;
         case 's': o->svg = optarg; break;
-        case 'q': o->rounds = 1; o->ms = 20; o->file_mb = 8; break;
+        case 'S': o->scaling = true; break;
+        case 'O': o->scale_ops = strtoull(optarg, NULL, 10); break;
+        case 'q': o->rounds = 1; o->ms = 20; o->file_mb = 8; o->scale_ops = 2000; break;
         default: usage(); return 1;
         }
     }
-    if (o->rounds < 1 || o->rounds > MAX_ROUNDS || o->ms < 1 || o->file_mb < 1) {
+    if (o->rounds < 1 || o->rounds > MAX_ROUNDS || o->ms < 1 || o->file_mb < 1 || o->scale_ops < 64) {
         usage();
         return 1;
     }
@@ -553,7 +740,7 @@ static int parse(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
     struct opts o = { .rounds = 5, .ms = 300, .file_mb = 64, .dir = "/tmp",
-                      .json = "ioring-bench.json", .svg = NULL };
+                      .json = "ioring-bench.json", .svg = NULL, .scale_ops = 200000 };
     if (parse(argc, argv, &o))
         return 2;
     char path[4096];
@@ -577,6 +764,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "round %d/%d done\n", round + 1, o.rounds);
     }
     print_table(&o);
+    if (o.scaling)
+        run_scaling(&o, fd);
     if (o.json)
         write_json(&o);
     if (o.svg)
