@@ -5,8 +5,9 @@ set -eu
 : "${top_builddir:=.}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ioring-bench-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$top_builddir/tools/ioring-bench" --quick --dir "$tmp" --json "$tmp/out.json" --svg "$tmp/out.svg" > "$tmp/table"
+"$top_builddir/tools/ioring-bench" --quick --scaling --dir "$tmp" --json "$tmp/out.json" --svg "$tmp/out.svg" > "$tmp/table"
 cat "$tmp/table"
 grep -q '"engine": "ioringemu"' "$tmp/out.json"
 grep -q '<svg' "$tmp/out.svg"
-! grep -q '(failed)' "$tmp/table"
+! grep -q "(failed)" "$tmp/table"
+grep -q "^registered buffers *10000" "$tmp/table"
