@@ -9,5 +9,5 @@ trap 'rm -rf "$tmp"' EXIT
 cat "$tmp/table"
 grep -q '"engine": "ioringemu"' "$tmp/out.json"
 grep -q '<svg' "$tmp/out.svg"
-! grep -q "(failed)" "$tmp/table"
+if grep -q "(failed)" "$tmp/table"; then echo "FAIL: an engine failed"; exit 1; fi
 grep -q "^registered buffers *10000" "$tmp/table"
