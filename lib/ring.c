@@ -51,10 +51,15 @@
  * the last reference (ring_destroy).
  *
  * fork(). A child inherits the parent's rings as dead copies: the lookup
- * compares the creator's pid and refuses them, so every call returns
- * E_HANDLE and nothing in the child ever touches the copied locks, queues
- * or pool state. Their memory is the child's copy of the parent's and is
- * released when the child exits.
+ * refuses them, so every call returns E_HANDLE and nothing in the child
+ * ever touches the copied locks, queues or pool state. Their memory is the
+ * child's copy of the parent's and is released when the child exits. The
+ * lookup runs on every API call, so it does not ask the kernel for the pid
+ * (getpid() is a system call): a pthread_atfork child handler bumps a fork
+ * generation, and a ring is alive only in the generation that created it.
+ * If the handler could not be registered, the lookup compares pids instead.
+ * (A child made by a raw clone() system call, which runs no atfork
+ * handlers, is not supported, as by the rest of the library.)
  */
 #include "ring.h"
 
@@ -65,6 +70,19 @@
 
 #define MAX_SQ 0x10000u
 #define MAX_CQ 0x20000u
+
+/* Incremented in every fork() child, while it is single-threaded; the
+ * threads it creates later are ordered after that by pthread_create. So no
+ * load can race with the store: relaxed atomics only to say so. */
+static atomic_uint fork_gen;
+static bool atfork_ok; /* written once under atfork_once, read after it */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_child(void) { iore__fetch_add_relaxed(&fork_gen, 1); }
+static void register_atfork(void)
+{
+    atfork_ok = pthread_atfork(NULL, NULL, atfork_child) == 0;
+}
 
 static bool version_known(IORING_VERSION v)
 {
@@ -179,7 +197,9 @@ static int ring_alloc(uint32_t sq, uint32_t cq, struct iore__ring **out)
         goto fail_cond;
     r->sq_size = sq;
     r->cq_size = cq;
+    pthread_once(&atfork_once, register_atfork);
     r->pid = getpid();
+    r->fork_gen = iore__load_relaxed(&fork_gen);
     *out = r;
     return 0;
 
@@ -254,8 +274,9 @@ struct iore__ring *iore__ring_get(HIORING h)
     if (!obj)
         return NULL;
     struct iore__ring *r = (struct iore__ring *)obj;
-    /* pid is written before the handle is published and never changes. */
-    if (r->pid != getpid()) {
+    /* pid and fork_gen are written before the handle is published and never
+     * change; atfork_ok was settled before the first ring existed. */
+    if (r->fork_gen != iore__load_relaxed(&fork_gen) || (!atfork_ok && r->pid != getpid())) {
         iore__obj_unref(obj);
         return NULL;
     }

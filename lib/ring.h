@@ -75,6 +75,7 @@ struct iore__ring {
     struct iore__obj obj;          /* kind IORE_KIND_RING */
     HIORING handle;
     pid_t pid;                     /* creator; rings are dead in fork() children */
+    unsigned fork_gen;             /* ring.c's fork generation at creation */
     IORING_VERSION version;
     IORING_CREATE_FLAGS flags;
     uint32_t sq_size, cq_size;     /* actual (rounded) sizes, powers of two */
