@@ -142,6 +142,9 @@ char *iore__path_from_a(const char *apath);
  * -fshort-wchar). Returned strings are malloc'd; NULL with errno on failure. */
 char *iore__utf8_from_w(const WCHAR *w);
 WCHAR *iore__w_from_utf8(const char *s);
+/* Windows wildcard match of a UTF-8 name: '*' any run, '?' one character,
+ * "*.*" everything; case-insensitive as Windows compares names. 1 or 0. */
+int iore__path_match(const char *pattern, const char *name);
 
 /* ------------------------------------------------------------------ syscalls
  * lib/sys.c. Every system call whose failure a test must be able to force
