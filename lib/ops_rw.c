@@ -174,6 +174,13 @@ static enum iore__io_next seekable_io(struct iore__op *op, bool nowait)
 {
     if (nowait && (op->flags & FILE_WRITE_FLAGS_WRITE_THROUGH) && direction(op) == IO_WRITE)
         return IORE_IO_POOL; /* a durable write blocks by definition */
+    /* Non-cached I/O always waits for the device: RWF_NOWAIT only keeps the
+     * submission from blocking, the direct read or write then sleeps until
+     * its bio completes, on the submitting thread. Windows does not complete
+     * it inside SubmitIoRing either. (A handle whose file system refused
+     * O_DIRECT is buffered, and goes to the pool all the same.) */
+    if (nowait && (op->file->flags & FILE_FLAG_NO_BUFFERING))
+        return IORE_IO_POOL;
     while (op->done < op->len) {
         ssize_t n = seekable_call(op, nowait);
         if (n > 0) {
