@@ -772,6 +772,8 @@ int main(int argc, char **argv)
         write_svg(&o);
     close(fd);
     unlink(path);
+    free(lat);
+    VirtualFree(bufs, 0, MEM_RELEASE);
     int failed = 0;
     for (int wi = 0; wi < NWORKLOADS; wi++)
         for (int ei = 0; ei < NENGINES; ei++)
