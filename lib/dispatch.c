@@ -11,17 +11,18 @@
  *     goes to register.c, which drops the old table first).
  *   - NOP, CANCEL, REGISTER_FILES and REGISTER_BUFFERS complete here: their
  *     CQE is posted before iore__dispatch() returns.
- *   - READ, WRITE, FLUSH, READ_SCATTER, WRITE_GATHER take an op struct from
- *     the ring's free list, resolve the file reference (a registered index
+ *   - READ, WRITE, FLUSH, READ_SCATTER, WRITE_GATHER build an op struct on
+ *     the submitter's stack, resolve the file reference (a registered index
  *     through register.c to the raw HANDLE, then the handle table: the op
  *     holds that file object), the buffer reference (a registered buffer is
  *     held until completion), and check access, alignment and segments; a
  *     failure is posted at once. Then one non-blocking attempt runs inline
  *     (ops_rw.c: RWF_NOWAIT). If it completes (cached data, EOF, an error,
- *     a ready pipe) the CQE is posted here. Otherwise the op becomes
- *     pending: it takes a reference on the ring, enters the ring's pending
- *     list, and goes to the pool (a blocking regular-file call) or to a
- *     readiness wait (a non-seekable descriptor with nothing to transfer).
+ *     a ready pipe) the CQE is posted here. Otherwise the op is copied to a
+ *     struct from the ring's free list and becomes pending: it takes a
+ *     reference on the ring, enters the ring's pending list, and goes to
+ *     the pool (a blocking regular-file call) or to a readiness wait (a
+ *     non-seekable descriptor with nothing to transfer).
  *     A pool run may ask for a wait and a fired wait goes back to the pool,
  *     until the op is done; whichever thread finishes it posts the CQE,
  *     exactly once, in op_finish().
@@ -63,25 +64,20 @@ static void op_run(struct iore__work *w);
 static void op_done(struct iore__work *w, int status);
 static void op_ready(struct iore__fdwait *fw, int status);
 
-/* Submitting thread. NULL on allocation failure. */
-static struct iore__op *op_alloc(struct iore__exec *ex)
+/* Submitting thread: a struct for an op that goes asynchronous, which
+ * takes over the inline attempt's state (*from). NULL on allocation
+ * failure. */
+static struct iore__op *op_alloc(struct iore__exec *ex, const struct iore__op *from)
 {
     pthread_mutex_lock(&ex->lock);
     struct iore__op *op = ex->free;
     if (op)
         ex->free = op->link_next;
+    else if ((op = malloc(sizeof(*op))) != NULL)
+        ex->nops++;
     pthread_mutex_unlock(&ex->lock);
     if (op)
-        return op;
-    op = calloc(1, sizeof(*op));
-    if (!op)
-        return NULL;
-    op->work.run = op_run;
-    op->work.done = op_done;
-    op->wait.ready = op_ready;
-    pthread_mutex_lock(&ex->lock);
-    ex->nops++;
-    pthread_mutex_unlock(&ex->lock);
+        *op = *from;
     return op;
 }
 
@@ -106,7 +102,8 @@ static void pending_unlink(struct iore__exec *ex, struct iore__op *op)
 }
 
 /* Posts the op's CQE and releases everything it held. Any thread; the op
- * must not be touched afterwards. */
+ * must not be touched afterwards. An op that never went asynchronous is the
+ * submitter's stack copy (dispatch_io): nothing to recycle. */
 static void op_finish(struct iore__op *op)
 {
     struct iore__ring *r = op->ring;
@@ -118,12 +115,13 @@ static void op_finish(struct iore__op *op)
     struct iore__bufhold *hold = op->hold;
     bool is_async = op->is_async;
 
-    pthread_mutex_lock(&ex->lock);
-    if (is_async)
+    if (is_async) {
+        pthread_mutex_lock(&ex->lock);
         pending_unlink(ex, op);
-    op->link_next = ex->free;
-    ex->free = op;
-    pthread_mutex_unlock(&ex->lock);
+        op->link_next = ex->free;
+        ex->free = op;
+        pthread_mutex_unlock(&ex->lock);
+    }
 
     /* The buffer entry goes before the CQE is visible: whoever sees it may
      * rely on the I/O having let go of the pages (13.4). The file object is
@@ -159,6 +157,8 @@ static int op_hand_off(struct iore__op *op, enum iore__io_next next)
     return iore__pool_submit(&op->work);
 }
 
+/* op is a heap op: the first hand-off of an inline attempt went through
+ * go_async() first. */
 void iore__op_continue(struct iore__op *op, enum iore__io_next next)
 {
     if (next == IORE_IO_DONE) {
@@ -292,6 +292,9 @@ static HRESULT check_segments(const struct iore__op *op, uint32_t nsegs)
 
 static void op_init(struct iore__op *op, struct iore__ring *r, const struct iore__sqe *sqe)
 {
+    op->work.run = op_run;
+    op->work.done = op_done;
+    op->wait.ready = op_ready;
     op->ring = r;
     op->file = NULL;
     op->hold = NULL;
@@ -349,21 +352,37 @@ static HRESULT op_prepare(struct iore__op *op, const struct iore__sqe *sqe, bool
     return rw ? check_alignment(op) : check_segments(op, sqe->u.sg.nsegs);
 }
 
+/* The inline attempt would block: move the op to a heap struct that
+ * outlives this call and hand it on. */
+static void go_async(struct iore__op *local, enum iore__io_next next)
+{
+    struct iore__op *op = op_alloc(local->ring->exec, local);
+    if (!op) {
+        local->hr = local->done > 0 ? S_OK : iore__hresult_from_errno(ENOMEM, "IoRing dispatch");
+        op_finish(local);
+        return;
+    }
+    iore__op_continue(op, next);
+}
+
+/* The op lives on this stack while it runs inline, which is how most ops
+ * end (cached data, an error): no free-list traffic and no exec->lock for
+ * them. Only an op that must wait is copied to a heap struct. */
 static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
 {
-    struct iore__op *op = op_alloc(r->exec);
-    if (!op) {
-        iore__ring_post(r, sqe->user_data, iore__hresult_from_errno(ENOMEM, "IoRing dispatch"), 0);
-        return;
-    }
-    op_init(op, r, sqe);
+    struct iore__op local;
+    op_init(&local, r, sqe);
     bool now = false;
-    op->hr = op_prepare(op, sqe, &now);
-    if (FAILED(op->hr) || now) {
-        op_finish(op);
+    local.hr = op_prepare(&local, sqe, &now);
+    if (FAILED(local.hr) || now) {
+        op_finish(&local);
         return;
     }
-    iore__op_continue(op, iore__op_io(op, true));
+    enum iore__io_next next = iore__op_io(&local, true);
+    if (next == IORE_IO_DONE)
+        op_finish(&local);
+    else
+        go_async(&local, next);
 }
 
 static HRESULT dispatch_cancel(struct iore__ring *r, const struct iore__sqe *sqe)

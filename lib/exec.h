@@ -33,10 +33,11 @@ int iore__pool_wait(struct iore__fdwait *fw);
 int iore__pool_wait_cancel(struct iore__fdwait *fw);
 
 /* ------------------------------------------------------------------ ops
- * One dispatched READ/WRITE/FLUSH/READ_SCATTER/WRITE_GATHER. Op structs
- * come from a per-ring free list (struct iore__exec): a ring never has more
- * than CQ-size ops pending (capacity rule), so after warm-up no operation
- * allocates.
+ * One dispatched READ/WRITE/FLUSH/READ_SCATTER/WRITE_GATHER. The inline
+ * attempt runs on a struct on the submitter's stack; an op that goes
+ * asynchronous is copied to one from a per-ring free list (struct
+ * iore__exec): a ring never has more than CQ-size ops pending (capacity
+ * rule), so after warm-up no operation allocates.
  *
  * Ownership: from dispatch until op_finish() the op belongs to whichever
  * thread is executing it (submitter inline, a pool worker, the loop thread
@@ -93,7 +94,7 @@ struct iore__exec {
     pthread_mutex_t lock;
     struct iore__op *pending;   /* dispatched, asynchronous, CQE not posted */
     struct iore__op *free;      /* recycled op structs */
-    uint32_t nops;              /* op structs allocated (pending + free + inline) */
+    uint32_t nops;              /* op structs allocated (pending + free) */
 };
 
 /* ops_rw.c: one execution step. nowait: the caller may not block (the
