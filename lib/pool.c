@@ -21,7 +21,12 @@
  *   uv_queue_work() one more runner. A runner pulls items until the FIFO is
  *   empty, calling run() and then done(w, 0) on the worker itself: the
  *   completion path never hops through the loop thread. So at most
- *   UV_THREADPOOL_SIZE runners exist, each serving many items.
+ *   UV_THREADPOOL_SIZE runners exist, each serving many items. A runner
+ *   whose FIFO ran dry lingers up to LINGER_NS on pool.cond before it gives
+ *   its libuv worker back; a submit finding a lingering runner signals it
+ *   directly, so a steady stream of work (a ring at depth, batch after
+ *   batch) costs one futex wake-up per batch, not a hop through the loop
+ *   thread and a libuv queueing per batch.
  *   Cancel is decided under pool.lock: a QUEUED item is unlinked and gets
  *   done(w, -ECANCELED) on the cancelling thread; a RUNNING or DONE item
  *   is not touched (-EBUSY). Because libuv's pool is process-wide, work that
@@ -43,6 +48,8 @@
  *   pool.lock protects every field of `pool` except those marked "loop
  *   thread". It is a leaf: the lock order is ring->lock > exec->lock >
  *   pool.lock, and run(), done() and ready() are always called without it.
+ *   pool.cond (with pool.lock) is where lingering runners wait for items and
+ *   pool_fini waits for them to leave.
  *
  * fork()
  *   The loop thread and its workers do not exist in a child. A
@@ -78,6 +85,10 @@ enum { W_IDLE = 0, W_QUEUED, W_RUNNING, W_DONE };  /* work item states */
 enum { F_IDLE = 0, F_ARMED, F_CANCELLING };        /* wait states */
 
 #define MAX_THREADPOOL_SIZE 1024  /* libuv's own cap on UV_THREADPOOL_SIZE */
+/* How long an idle runner keeps its libuv worker waiting for more items:
+ * long against the gap between two batches of a busy ring, short against
+ * anything else the application queues on libuv's pool. */
+#define LINGER_NS 2000000L
 #define EPOLL_BATCH 64
 
 struct runner {
@@ -104,6 +115,9 @@ static struct {
     unsigned runners;          /* runners requested and not yet finished */
     unsigned busy;             /* runners inside run()/done() */
     unsigned spawn;            /* runners the loop thread still has to queue */
+    unsigned lingering;        /* runners waiting on cond for an item */
+    pthread_cond_t cond;       /* CLOCK_MONOTONIC; initialised by start_locked */
+    bool cond_ready;
     struct iore__fdwait *armed;   /* waits ARMED or CANCELLING; this list also
                                    * keeps them reachable for leak checkers */
     struct iore__fdwait *cancels; /* CANCELLING waits for the loop thread */
@@ -182,27 +196,53 @@ static void armed_unlink(struct iore__fdwait *fw)
 }
 
 /* ---- runners (libuv worker threads) */
+
+/* pool.lock held. Waits up to LINGER_NS for an item (or for the stop);
+ * true when there is one to take. A lingering runner still counts in
+ * pool.runners and not in pool.busy, so submits see it as idle capacity
+ * and wake it instead of spawning another. */
+static bool linger(void)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_nsec += LINGER_NS;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pool.lingering++;
+    int rc = 0;
+    while (!pool.head && !pool.stopping && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&pool.cond, &pool.lock, &dl);
+    pool.lingering--;
+    return pool.head && !pool.stopping;
+}
+
 static void runner_work(uv_work_t *req)
 {
     (void)req;
     lock();
-    while (pool.head && !pool.stopping) {
-        struct iore__work *w = pool.head;
-        fifo_unlink(w);
-        w_set_state(w, W_RUNNING);
-        pool.busy++;
-        unlock();
-        w->run(w);
-        lock();
-        /* DONE before done(): a cancel from now on answers -EBUSY, and
-         * done() may recycle w at once. */
-        w_set_state(w, W_DONE);
-        unlock();
-        w->done(w, 0);
-        lock();
-        pool.busy--;
-    }
+    do {
+        while (pool.head && !pool.stopping) {
+            struct iore__work *w = pool.head;
+            fifo_unlink(w);
+            w_set_state(w, W_RUNNING);
+            pool.busy++;
+            unlock();
+            w->run(w);
+            lock();
+            /* DONE before done(): a cancel from now on answers -EBUSY, and
+             * done() may recycle w at once. */
+            w_set_state(w, W_DONE);
+            unlock();
+            w->done(w, 0);
+            lock();
+            pool.busy--;
+        }
+    } while (!pool.stopping && linger());
     pool.runners--;
+    if (pool.stopping)
+        pthread_cond_broadcast(&pool.cond); /* pool_fini counts us out */
     unlock();
 }
 
@@ -334,6 +374,19 @@ static void free_runners(struct loopstate *ls)
     }
 }
 
+static int cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc)
+        return rc;
+    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (!rc)
+        rc = pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
 static void atfork_prepare(void) { lock(); }
 static void atfork_parent(void) { unlock(); }
 
@@ -346,7 +399,10 @@ static void atfork_child(void)
         pool.ls = NULL;
     }
     pool.head = pool.tail = NULL;
-    pool.nqueued = pool.runners = pool.busy = pool.spawn = 0;
+    pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.lingering = 0;
+    /* Lingering parent runners left their waits on the copied condvar. */
+    if (pool.cond_ready)
+        pool.cond_ready = cond_init_monotonic(&pool.cond) == 0;
     pool.armed = pool.cancels = NULL;
     pool.stopping = false;
     unlock();
@@ -411,6 +467,13 @@ static int start_locked(void)
 {
     int err = -ENOMEM;
     pthread_once(&atfork_once, register_atfork);
+    if (!pool.cond_ready) {
+        err = -cond_init_monotonic(&pool.cond);
+        if (err)
+            goto fail;
+        pool.cond_ready = true;
+        err = -ENOMEM;
+    }
     struct loopstate *ls = calloc(1, sizeof(*ls));
     if (!ls)
         goto fail;
@@ -460,6 +523,11 @@ __attribute__((destructor)) static void pool_fini(void)
     uv_async_send(&ls->async);
     pthread_join(ls->thread, NULL);
     lock();
+    /* Lingering runners leave at once; wait for them so that an idle pool
+     * is recognised (and freed) even if one was caught lingering. */
+    pthread_cond_broadcast(&pool.cond);
+    while (pool.lingering)
+        pthread_cond_wait(&pool.cond, &pool.lock);
     bool idle = !pool.nqueued && !pool.runners && !pool.armed;
     unlock();
     if (!idle)
@@ -494,7 +562,11 @@ int iore__pool_submit(struct iore__work *w)
     fifo_push(w);
     w_set_state(w, W_QUEUED);
     bool wake = false;
-    if (pool.runners - pool.busy < pool.nqueued && pool.runners < pool.size) {
+    if (pool.lingering) {
+        /* One signal per item at most; the runner it wakes drains the
+         * FIFO, so further signals before it runs are no-ops. */
+        pthread_cond_signal(&pool.cond);
+    } else if (pool.runners - pool.busy < pool.nqueued && pool.runners < pool.size) {
         pool.runners++;
         pool.spawn++;
         wake = true;
