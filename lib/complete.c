@@ -38,8 +38,11 @@ void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG
             iore__event_set(r->event);
     }
     /* The only thread that waits on cond is the submitter (its wait or a
-     * DRAIN); every post may be the one it waits for. */
-    pthread_cond_signal(&r->cond);
+     * DRAIN); every post may be the one it waits for. It registers in
+     * `waiters` under the lock before it sleeps, so skipping the signal
+     * when nobody is registered loses no wake-up. */
+    if (r->waiters)
+        pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
 }
 

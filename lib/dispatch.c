@@ -53,6 +53,7 @@
  */
 #include "exec.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -365,24 +366,166 @@ static void go_async(struct iore__op *local, enum iore__io_next next)
     iore__op_continue(op, next);
 }
 
+/* Submitting thread: resolution and checks. False if the op already
+ * finished (posted) without I/O. */
+static bool op_start(struct iore__op *op, struct iore__ring *r, const struct iore__sqe *sqe)
+{
+    op_init(op, r, sqe);
+    bool now = false;
+    op->hr = op_prepare(op, sqe, &now);
+    if (FAILED(op->hr) || now) {
+        op_finish(op);
+        return false;
+    }
+    return true;
+}
+
+/* The inline attempt of a started op (submitter, or a run's helper). */
+static void op_attempt(struct iore__op *op)
+{
+    enum iore__io_next next = iore__op_io(op, true);
+    if (next == IORE_IO_DONE)
+        op_finish(op);
+    else
+        go_async(op, next);
+}
+
 /* The op lives on this stack while it runs inline, which is how most ops
  * end (cached data, an error): no free-list traffic and no exec->lock for
  * them. Only an op that must wait is copied to a heap struct. */
 static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
 {
     struct iore__op local;
-    op_init(&local, r, sqe);
-    bool now = false;
-    local.hr = op_prepare(&local, sqe, &now);
-    if (FAILED(local.hr) || now) {
-        op_finish(&local);
-        return;
+    if (op_start(&local, r, sqe))
+        op_attempt(&local);
+}
+
+/* ---- runs of reads (iore__dispatch_run)
+ *
+ * A batch of cached reads is bound by the copying the kernel does for each
+ * one, on one core. For a run of at least HELP_MIN reads the submitter
+ * resolves every entry (registration tables are only ever read on its
+ * thread), then offers the inline attempts to one pool runner as well:
+ * both threads take the next op from a shared cursor, so a helper that
+ * starts late (or never: a busy pool, a loaded machine) just takes fewer.
+ * Before returning, the submitter withdraws the helper's work item if it
+ * has not started, else waits for it to finish the op it took; every
+ * attempt is RWF_NOWAIT, so that wait is short. The ops stay on the
+ * submitter's stack; one that must wait is copied out (go_async) by
+ * whichever thread tried it. Only reads are run this way: writes, and
+ * anything on a non-seekable descriptor, keep their SQ order.
+ *
+ * Ownership: run->ops[i] belongs to the thread whose fetch_add on
+ * run->next returned i. The ops were filled in before the work item was
+ * queued (pool.lock orders them before the helper's reads). run->lock
+ * protects helper_done; the helper touches nothing of the run after
+ * unlocking it in run_done().
+ */
+#define HELP_MIN 8u
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+struct run {
+    struct iore__work work;     /* the helper's pool item */
+    struct iore__op *ops;
+    uint32_t n;
+    atomic_uint next;           /* next index to take, both threads */
+    atomic_bool helper_done;    /* also under lock, for the sleeping wait */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+#define RUN_OF(w) ((struct run *)(void *)((char *)(w) - offsetof(struct run, work)))
+
+static void run_take(struct run *run)
+{
+    uint32_t i;
+    while ((i = atomic_fetch_add_explicit(&run->next, 1, memory_order_relaxed)) < run->n)
+        op_attempt(&run->ops[i]);
+}
+
+static void run_work(struct iore__work *w)
+{
+    run_take(RUN_OF(w));
+}
+
+/* The helper after run_work (status 0), or the submitter that withdrew
+ * the item (-ECANCELED): either way the helper is done with the run. */
+static void run_done(struct iore__work *w, int status)
+{
+    struct run *run = RUN_OF(w);
+    (void)status;
+    pthread_mutex_lock(&run->lock);
+    iore__store_release(&run->helper_done, true);
+    pthread_cond_signal(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Submitter: returns once the helper will not touch run again. */
+static void run_join(struct run *run)
+{
+    if (iore__pool_cancel(&run->work) == 0)
+        return; /* never started; run_done ran here */
+    /* It is at most one RWF_NOWAIT attempt from the end: spin a little
+     * before sleeping. The lock round trip below is needed either way: it
+     * waits for run_done's unlock. Pairs with the store in run_done. */
+    for (int spin = 0; spin < 2000 && !iore__load_acquire(&run->helper_done); spin++)
+        cpu_relax();
+    pthread_mutex_lock(&run->lock);
+    while (!iore__load_acquire(&run->helper_done))
+        pthread_cond_wait(&run->cond, &run->lock);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Offers run to a pool runner; false if the pool cannot take it. */
+static bool run_help(struct run *run)
+{
+    run->work.run = run_work;
+    run->work.done = run_done;
+    atomic_init(&run->helper_done, false);
+    if (pthread_mutex_init(&run->lock, NULL))
+        return false;
+    if (pthread_cond_init(&run->cond, NULL))
+        goto fail_lock;
+    if (iore__pool_submit(&run->work) == 0)
+        return true;
+    pthread_cond_destroy(&run->cond);
+fail_lock:
+    pthread_mutex_destroy(&run->lock);
+    return false;
+}
+
+bool iore__dispatch_runnable(const struct iore__sqe *sqe)
+{
+    return (sqe->opcode == IORING_OP_READ || sqe->opcode == IORING_OP_READ_SCATTER) &&
+           sqe->deferred == S_OK;
+}
+
+void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n)
+{
+    struct iore__op ops[IORE_RUN_MAX];
+    struct run run = { .ops = ops };
+    bool seekable = true;
+    assert(n <= IORE_RUN_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        if (op_start(&ops[run.n], r, &sqes[i])) {
+            seekable = seekable && ops[run.n].file->seekable;
+            run.n++;
+        }
     }
-    enum iore__io_next next = iore__op_io(&local, true);
-    if (next == IORE_IO_DONE)
-        op_finish(&local);
-    else
-        go_async(&local, next);
+    atomic_init(&run.next, 0);
+    bool helped = run.n >= HELP_MIN && seekable && run_help(&run);
+    run_take(&run);
+    if (!helped)
+        return;
+    run_join(&run);
+    pthread_cond_destroy(&run.cond);
+    pthread_mutex_destroy(&run.lock);
 }
 
 static HRESULT dispatch_cancel(struct iore__ring *r, const struct iore__sqe *sqe)

@@ -7,15 +7,20 @@
  *   1. A builder (build.c) validates its parameters and appends a struct
  *      iore__sqe to the ring's private SQ under ring->lock.
  *   2. SubmitIoRing (submit.c) takes the S entries present when it starts,
- *      one at a time in SQ order: waits for in_flight == 0 if the entry
- *      drains, counts it in in_flight (under the lock), drops the lock and
- *      calls iore__dispatch(). Only one thread is ever inside SubmitIoRing
- *      per ring, so dispatch (and everything it touches: the registration
- *      tables) is serialised per ring without a lock of its own.
+ *      in SQ order, up to 32 per acquisition of ring->lock: an entry that
+ *      drains first waits for in_flight == 0 and is always the first of its
+ *      group. The group is copied out and counted in in_flight under the
+ *      lock, then dispatched without it: iore__dispatch() per entry, or
+ *      iore__dispatch_run() for consecutive reads. Only one thread is ever
+ *      inside SubmitIoRing per ring, so dispatch (and everything it touches:
+ *      the registration tables) is serialised per ring without a lock of
+ *      its own.
  *   3. iore__dispatch() (dispatch.c) runs NOP, CANCEL and REGISTER_* on the
  *      calling thread, and READ/WRITE/FLUSH/SCATTER/GATHER inline when that
- *      cannot block, else on the pool. Every dispatched entry ends in exactly
- *      one call of iore__ring_post(), from whatever thread finished it.
+ *      cannot block, else on the pool. iore__dispatch_run() does the same
+ *      for a run of reads, with a pool runner helping with the inline
+ *      attempts. Every dispatched entry ends in exactly one call of
+ *      iore__ring_post(), from whatever thread finished it.
  *   4. iore__ring_post() (complete.c) moves the entry from in_flight to the
  *      CQ in one step under ring->lock (so S + F + U only ever shrinks by
  *      pops), sets the completion event on the empty -> non-empty edge and
@@ -89,10 +94,15 @@ struct iore__ring {
     uint32_t sq_head, sq_tail;
     IORING_CQE *cq;                /* cq_size slots; head/tail free-running */
     uint32_t cq_head, cq_tail;
-    uint32_t in_flight;            /* F: dispatched, not yet posted */
+    uint32_t in_flight;            /* F: dispatched (or claimed for dispatch), not yet posted */
     uint32_t posted;               /* free-running count of posts, for the submit wait */
+    uint32_t waiters;              /* threads in a wait on cond (posts signal only then) */
     bool submitting;               /* a thread is inside SubmitIoRing */
-    bool closed;                   /* CloseIoRing ran: posts are discarded */
+    /* CloseIoRing ran: posts are discarded. Written under the lock; the
+     * submitter also reads it without the lock, as a hint, between two
+     * dispatches of a claimed group (relaxed: a close it misses is ordered
+     * after those dispatches). */
+    atomic_bool closed;
     struct iore__event *event;     /* referenced, or NULL */
 
     struct iore__exec *exec;       /* execution half's state (dispatch.c) */
@@ -113,6 +123,16 @@ bool iore__ring_has_op(const struct iore__ring *r, IORING_OP_CODE op);
 /* ---- provided by the execution half */
 /* Called with ring->lock NOT held, on the submitting thread. */
 void iore__dispatch(struct iore__ring *r, const struct iore__sqe *sqe);
+/* Whether sqe may be part of a run for iore__dispatch_run(): a READ or
+ * READ_SCATTER without a deferred error. */
+bool iore__dispatch_runnable(const struct iore__sqe *sqe);
+/* Dispatches n (1..IORE_RUN_MAX) consecutive runnable entries, as n calls
+ * of iore__dispatch() would, except that their inline attempts may run on
+ * two threads at once (completion order among them is unspecified anyway).
+ * Returns once every entry has posted or gone asynchronous; same calling
+ * rules as iore__dispatch(). */
+#define IORE_RUN_MAX 32u
+void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n);
 /* At CreateIoRing: allocate r->exec (0 or -ENOMEM). */
 int iore__exec_init(struct iore__ring *r);
 /* At CloseIoRing (may race with nothing else of the ring's execution: the

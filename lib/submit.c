@@ -5,10 +5,15 @@
  *   1. validate (9.2, in table order) and, if everything passes, claim the
  *      ring's single submit slot (ring->submitting) in the same critical
  *      section, recording S, U0 and the post count;
- *   2. process exactly S entries in SQ order (11): a DRAIN entry first waits
- *      for in_flight == 0; each entry is copied out of the SQ, counted in
- *      in_flight and the head advanced under ring->lock, then handed to
- *      iore__dispatch() without the lock;
+ *   2. process exactly S entries in SQ order (11), in groups of up to
+ *      CLAIM_MAX: under ring->lock a group is copied out of the SQ, counted
+ *      in in_flight and the head advanced (a DRAIN entry first waits for
+ *      in_flight == 0, and only ever starts a group, so the wait covers
+ *      exactly the entries dispatched before it); then, without the lock,
+ *      each entry goes to iore__dispatch(), or a run of reads to
+ *      iore__dispatch_run(). One lock round trip per group, not per entry.
+ *      If the ring is closed in the middle of a group, the entries not yet
+ *      dispatched are given back to in_flight and not counted;
  *   3. wait (9.3) for the target number of posts, or for in_flight == 0
  *      with IORING_SUBMIT_WAIT_ALL, against a CLOCK_MONOTONIC deadline
  *      started after step 2;
@@ -24,12 +29,16 @@
  *
  * The thread blocks in two places, both on ring->cond with only ring->lock
  * released by the wait: DRAIN (no timeout) and the final wait. Both are
- * woken by posts and by CloseIoRing.
+ * woken by posts and by CloseIoRing; ring->waiters tells posts whether
+ * anyone is there to wake.
  */
 #include "ring.h"
 
 #include <errno.h>
 #include <time.h>
+
+#define CLAIM_MAX IORE_RUN_MAX /* entries copied out per lock round trip */
+#define RUN_MIN 2              /* consecutive reads worth iore__dispatch_run */
 
 /* What one call sees and accumulates; lives on the submitter's stack. */
 struct submit {
@@ -75,29 +84,82 @@ static HRESULT check_and_claim(struct iore__ring *r, struct submit *s)
  * before this entry has posted. False if the ring was closed meanwhile. */
 static bool drain(struct iore__ring *r)
 {
+    r->waiters++;
     while (r->in_flight > 0 && !r->closed)
         pthread_cond_wait(&r->cond, &r->lock);
+    r->waiters--;
     return !r->closed;
+}
+
+/* Under r->lock (released while draining). Moves the next group of
+ * entries to out[] and counts them in in_flight; 0 if the ring was closed
+ * during a DRAIN. */
+static uint32_t claim(struct iore__ring *r, const struct submit *s, struct iore__sqe *out)
+{
+    uint32_t want = s->to_submit - s->dispatched;
+    uint32_t n = 0;
+    if (want > CLAIM_MAX)
+        want = CLAIM_MAX;
+    while (n < want) {
+        /* The slot at sq_head is ours: builders only write at sq_tail, and
+         * only CloseIoRing (which sets `closed`, checked after every unlock)
+         * moves sq_head while we hold the submit slot. */
+        const struct iore__sqe *slot = &r->sq[r->sq_head & (r->sq_size - 1)];
+        if (slot->sqe_flags & IOSQE_FLAGS_DRAIN_PRECEDING_OPS) {
+            if (n > 0)
+                break; /* it starts the next group, after its wait */
+            if (!drain(r))
+                return 0;
+        }
+        out[n++] = *slot;
+        r->sq_head++;
+    }
+    r->in_flight += n;
+    return n;
+}
+
+/* Length of the run of reads starting at b[0] (at most n). */
+static uint32_t run_length(const struct iore__sqe *b, uint32_t n)
+{
+    uint32_t k = 0;
+    while (k < n && iore__dispatch_runnable(&b[k]))
+        k++;
+    return k;
+}
+
+/* Without r->lock. Dispatches b[0..n) in order; returns how many were
+ * dispatched: n, unless CloseIoRing ran meanwhile. */
+static uint32_t dispatch_group(struct iore__ring *r, const struct iore__sqe *b, uint32_t n)
+{
+    uint32_t i = 0;
+    while (i < n && !atomic_load_explicit(&r->closed, memory_order_relaxed)) {
+        uint32_t run = run_length(b + i, n - i);
+        if (run >= RUN_MIN) {
+            iore__dispatch_run(r, b + i, run);
+            i += run;
+        } else {
+            iore__dispatch(r, &b[i]);
+            i++;
+        }
+    }
+    return i;
 }
 
 /* Under r->lock; returns with it held. Dispatches the S entries, stopping
  * early only if the ring is closed. */
 static void process(struct iore__ring *r, struct submit *s)
 {
+    struct iore__sqe group[CLAIM_MAX];
     while (s->dispatched < s->to_submit && !r->closed) {
-        /* The slot at sq_head is ours: builders only write at sq_tail, and
-         * only CloseIoRing (which sets `closed`, checked after every unlock)
-         * moves sq_head while we hold the submit slot. */
-        const struct iore__sqe *slot = &r->sq[r->sq_head & (r->sq_size - 1)];
-        if ((slot->sqe_flags & IOSQE_FLAGS_DRAIN_PRECEDING_OPS) && !drain(r))
+        uint32_t n = claim(r, s, group);
+        if (n == 0)
             return;
-        struct iore__sqe sqe = *slot;
-        r->sq_head++;
-        r->in_flight++;
         pthread_mutex_unlock(&r->lock);
-        iore__dispatch(r, &sqe);
+        uint32_t done = dispatch_group(r, group, n);
         pthread_mutex_lock(&r->lock);
-        s->dispatched++;
+        /* Claimed but never dispatched (closed): they will not post. */
+        r->in_flight -= n - done;
+        s->dispatched += done;
     }
 }
 
@@ -133,21 +195,32 @@ static HRESULT wait_completions(struct iore__ring *r, const struct submit *s, ui
 {
     if (s->wait == 0)
         return S_OK;
+    if (r->closed)
+        return E_HANDLE;
+    if (wait_done(r, s))
+        return S_OK; /* the common case: no clock read, no sleep */
     /* The clock starts now, after processing (DRAIN time is not counted). */
-    struct timespec deadline = deadline_after(ms == INFINITE ? 0 : ms);
-    for (;;) {
-        if (r->closed)
-            return E_HANDLE;
-        if (wait_done(r, s))
-            return S_OK;
-        if (ms == 0)
-            break;
+    struct timespec deadline = { 0, 0 };
+    if (ms != INFINITE && ms != 0)
+        deadline = deadline_after(ms);
+    HRESULT hr = HRESULT_FROM_WIN32(ERROR_TIMEOUT);
+    r->waiters++;
+    while (ms != 0) {
         if (ms == INFINITE)
             pthread_cond_wait(&r->cond, &r->lock);
         else if (pthread_cond_timedwait(&r->cond, &r->lock, &deadline) == ETIMEDOUT)
             ms = 0; /* one last look at the state, then time out */
+        if (r->closed) {
+            hr = E_HANDLE;
+            break;
+        }
+        if (wait_done(r, s)) {
+            hr = S_OK;
+            break;
+        }
     }
-    return HRESULT_FROM_WIN32(ERROR_TIMEOUT);
+    r->waiters--;
+    return hr;
 }
 
 /* ---------------------------------------------------------------- the call */
