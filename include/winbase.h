@@ -261,4 +261,50 @@ IORE_EXTERN_C_END
 #define lstrlen lstrlenA
 #endif
 
+/* ---- Programs compiled with -fshort-wchar
+ * WCHAR is wchar_t. The library is built with the host's wchar_t (4 bytes,
+ * UTF-32, on every Linux target), so its W functions read UTF-32 and fill
+ * a WIN32_FIND_DATAW with 4-byte characters. Code ported from Windows is
+ * often compiled with -fshort-wchar so that L"..." is UTF-16 as there; in
+ * such a translation unit every function that takes or returns WCHAR data
+ * is routed to an iore_u16_ entry point that takes UTF-16 (surrogate pairs)
+ * and this header's 2-byte WIN32_FIND_DATAW. The entry points work whatever
+ * width the library was built with, so nothing here needs to know it.
+ * GetProcAddress still returns the library's own W functions: a program
+ * built this way must not call W functions through such pointers.
+ * Defining IORE_NO_WCHAR16_ROUTING turns the routing off (the library's own
+ * sources do). */
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2 && !defined(IORE_NO_WCHAR16_ROUTING)
+IORE_EXTERN_C_BEGIN
+WINBASEAPI HANDLE WINAPI iore_u16_CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
+                                              DWORD dwShareMode,
+                                              LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                              DWORD dwCreationDisposition,
+                                              DWORD dwFlagsAndAttributes, HANDLE hTemplateFile);
+WINBASEAPI BOOL WINAPI iore_u16_DeleteFileW(LPCWSTR lpFileName);
+WINBASEAPI DWORD WINAPI iore_u16_GetFileAttributesW(LPCWSTR lpFileName);
+WINBASEAPI HANDLE WINAPI iore_u16_FindFirstFileW(LPCWSTR lpFileName,
+                                                 LPWIN32_FIND_DATAW lpFindFileData);
+WINBASEAPI BOOL WINAPI iore_u16_FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData);
+WINBASEAPI DWORD WINAPI iore_u16_GetTempPathW(DWORD nBufferLength, LPWSTR lpBuffer);
+WINBASEAPI HANDLE WINAPI iore_u16_CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                               BOOL bManualReset, BOOL bInitialState,
+                                               LPCWSTR lpName);
+WINBASEAPI HMODULE WINAPI iore_u16_LoadLibraryW(LPCWSTR lpLibFileName);
+WINBASEAPI HMODULE WINAPI iore_u16_GetModuleHandleW(LPCWSTR lpModuleName);
+WINBASEAPI int WINAPI iore_u16_lstrlenW(LPCWSTR lpString);
+IORE_EXTERN_C_END
+
+#define CreateFileW iore_u16_CreateFileW
+#define DeleteFileW iore_u16_DeleteFileW
+#define GetFileAttributesW iore_u16_GetFileAttributesW
+#define FindFirstFileW iore_u16_FindFirstFileW
+#define FindNextFileW iore_u16_FindNextFileW
+#define GetTempPathW iore_u16_GetTempPathW
+#define CreateEventW iore_u16_CreateEventW
+#define LoadLibraryW iore_u16_LoadLibraryW
+#define GetModuleHandleW iore_u16_GetModuleHandleW
+#define lstrlenW iore_u16_lstrlenW
+#endif
+
 #endif /* _WINBASE_ */

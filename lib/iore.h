@@ -14,6 +14,10 @@
 #ifndef IORE_INTERNAL_H
 #define IORE_INTERNAL_H
 
+/* The library defines the W functions under their own names, whatever its
+ * wchar_t width (winbase.h would otherwise rename them under -fshort-wchar). */
+#define IORE_NO_WCHAR16_ROUTING 1
+
 #include <windows.h>
 #include <ioringapi.h>
 #include <ioringemu.h>
@@ -145,6 +149,41 @@ WCHAR *iore__w_from_utf8(const char *s);
 /* Windows wildcard match of a UTF-8 name: '*' any run, '?' one character,
  * "*.*" everything; case-insensitive as Windows compares names. 1 or 0. */
 int iore__path_match(const char *pattern, const char *name);
+
+/* ------------------------------------------------------------------ UTF-16 entry points
+ * lib/wide16.c. What winbase.h routes the W functions to in a program
+ * compiled with 2-byte wchar_t (-fshort-wchar): the same calls with UTF-16
+ * strings (uint16_t units, surrogate pairs) and WIN32_FIND_DATAW in its
+ * 2-byte layout. Declared here with the library's own types; winbase.h
+ * declares them with the caller's WCHAR.
+ */
+struct iore__find_data16 {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime;
+    FILETIME ftLastAccessTime;
+    FILETIME ftLastWriteTime;
+    DWORD nFileSizeHigh;
+    DWORD nFileSizeLow;
+    DWORD dwReserved0;
+    DWORD dwReserved1;
+    uint16_t cFileName[MAX_PATH];
+    uint16_t cAlternateFileName[14];
+};
+HANDLE WINAPI iore_u16_CreateFileW(const uint16_t *lpFileName, DWORD dwDesiredAccess,
+                                   DWORD dwShareMode, LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                   DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+                                   HANDLE hTemplateFile);
+BOOL WINAPI iore_u16_DeleteFileW(const uint16_t *lpFileName);
+DWORD WINAPI iore_u16_GetFileAttributesW(const uint16_t *lpFileName);
+HANDLE WINAPI iore_u16_FindFirstFileW(const uint16_t *lpFileName,
+                                      struct iore__find_data16 *lpFindFileData);
+BOOL WINAPI iore_u16_FindNextFileW(HANDLE hFindFile, struct iore__find_data16 *lpFindFileData);
+DWORD WINAPI iore_u16_GetTempPathW(DWORD nBufferLength, uint16_t *lpBuffer);
+HANDLE WINAPI iore_u16_CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+                                    BOOL bInitialState, const uint16_t *lpName);
+HMODULE WINAPI iore_u16_LoadLibraryW(const uint16_t *lpLibFileName);
+HMODULE WINAPI iore_u16_GetModuleHandleW(const uint16_t *lpModuleName);
+int WINAPI iore_u16_lstrlenW(const uint16_t *lpString);
 
 /* ------------------------------------------------------------------ syscalls
  * lib/sys.c. Every system call whose failure a test must be able to force
