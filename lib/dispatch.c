@@ -421,7 +421,7 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * protects helper_done; the helper touches nothing of the run after
  * unlocking it in run_done().
  */
-#define HELP_MIN 8u
+#define HELP_MIN 16u
 
 static inline void cpu_relax(void)
 {
