@@ -146,6 +146,10 @@ char *iore__path_from_a(const char *apath);
  * -fshort-wchar). Returned strings are malloc'd; NULL with errno on failure. */
 char *iore__utf8_from_w(const WCHAR *w);
 WCHAR *iore__w_from_utf8(const char *s);
+/* Sets the last error for a name that could not be converted (errno from
+ * the functions above): EILSEQ -> ERROR_INVALID_NAME, ENAMETOOLONG ->
+ * ERROR_FILENAME_EXCED_RANGE, else the errno table. Returns FALSE. */
+BOOL iore__fail_name(int err, const char *op);
 /* Windows wildcard match of a UTF-8 name: '*' any run, '?' one character,
  * "*.*" everything; case-insensitive as Windows compares names. 1 or 0. */
 int iore__path_match(const char *pattern, const char *name);

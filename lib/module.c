@@ -254,7 +254,7 @@ IORE_API HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName)
     }
     char *name = iore__utf8_from_w(lpLibFileName);
     if (!name) {
-        iore__fail_errno(errno, "LoadLibraryW");
+        iore__fail_name(errno, "LoadLibraryW");
         return NULL;
     }
     HMODULE h = load(name);
@@ -283,7 +283,7 @@ IORE_API HMODULE WINAPI GetModuleHandleW(LPCWSTR lpModuleName)
         return find_loaded(NULL);
     char *name = iore__utf8_from_w(lpModuleName);
     if (!name) {
-        iore__fail_errno(errno, "GetModuleHandleW");
+        iore__fail_name(errno, "GetModuleHandleW");
         return NULL;
     }
     HMODULE h = find_loaded(name);

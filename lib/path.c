@@ -401,3 +401,12 @@ int iore__path_match(const char *pattern, const char *name)
         p++;
     return *p == '\0';
 }
+
+BOOL iore__fail_name(int err, const char *op)
+{
+    if (err == EILSEQ)
+        return iore__fail(ERROR_INVALID_NAME);
+    if (err == ENAMETOOLONG)
+        return iore__fail(ERROR_FILENAME_EXCED_RANGE);
+    return iore__fail_errno(err, op);
+}

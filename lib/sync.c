@@ -551,7 +551,7 @@ IORE_API HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOO
     char *name = NULL;
     (void)lpEventAttributes;
     if (lpName && !(name = iore__utf8_from_w(lpName))) {
-        iore__fail_errno(errno, "CreateEventW");
+        iore__fail_name(errno, "CreateEventW");
         return NULL;
     }
     return create_event(bManualReset, bInitialState, name);
