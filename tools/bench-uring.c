@@ -54,15 +54,16 @@ int run_liburing(struct ctx *c)
     const struct workload *w = c->w;
     struct io_uring ring;
     uint64_t t0[MAX_DEPTH + 1], nwrites = 0;
+    /* Both can fail for want of locked memory (RLIMIT_MEMLOCK). */
     if (io_uring_queue_init((unsigned)w->depth * 2 + 2, &ring, 0) < 0)
-        return 1;
+        return ENGINE_UNSUPPORTED;
     if (w->registered) {
         struct iovec iov[MAX_DEPTH];
         for (int i = 0; i < w->depth; i++)
             iov[i] = (struct iovec){ slot_buf(c, i), w->bs };
         if (io_uring_register_buffers(&ring, iov, (unsigned)w->depth) < 0) {
             io_uring_queue_exit(&ring);
-            return 1;
+            return ENGINE_UNSUPPORTED;
         }
     }
     unsigned batch = w->kind == NOP ? (unsigned)w->depth : 1;

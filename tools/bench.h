@@ -26,6 +26,9 @@ struct workload {
 
 /* ------------------------------------------------------------ measurement */
 enum { MAX_SAMPLES = 1 << 20, MAX_DEPTH = 128, MAX_ROUNDS = 15 };
+/* An engine's run() returns 0, 1 on failure, or ENGINE_UNSUPPORTED when the
+ * machine refuses what the engine needs (the cell then says so). */
+enum { ENGINE_UNSUPPORTED = 77 };
 
 struct run {
     uint64_t ops;

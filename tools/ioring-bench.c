@@ -413,6 +413,11 @@ static int one_run(const struct opts *o, const char *path, int fd, int wi, int e
     CloseHandle(h);
     if (w->direct)
         close(dfd);
+    if (rc == ENGINE_UNSUPPORTED) {
+        cl->skipped = true;
+        fprintf(stderr, "ioring-bench: %s cannot run %s on this machine\n", e->name, w->name);
+        return 0;
+    }
     if (rc || r.ops == 0) {
         cl->failed = true;
         fprintf(stderr, "ioring-bench: %s on %s failed\n", e->name, w->name);
