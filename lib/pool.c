@@ -89,6 +89,12 @@ enum { F_IDLE = 0, F_ARMED, F_CANCELLING };        /* wait states */
  * long against the gap between two batches of a busy ring, short against
  * anything else the application queues on libuv's pool. */
 #define LINGER_NS 2000000L
+/* The first part of the linger is spent spinning instead of sleeping: a
+ * ring at depth submits its next batch a few microseconds after the last
+ * one, and a runner found awake takes it without a futex wake-up (a system
+ * call for the submitter, a context switch for the runner). Bounded, so an
+ * idle process stops burning CPU this long after its last item. */
+#define SPIN_NS 50000L
 #define EPOLL_BATCH 64
 
 struct runner {
@@ -116,6 +122,9 @@ static struct {
     unsigned busy;             /* runners inside run()/done() */
     unsigned spawn;            /* runners the loop thread still has to queue */
     unsigned lingering;        /* runners waiting on cond for an item */
+    /* nqueued, also readable without the lock by spinning runners (a hint:
+     * they take the lock before trusting it). Stored under the lock. */
+    atomic_uint queued_hint;
     pthread_cond_t cond;       /* CLOCK_MONOTONIC; initialised by start_locked */
     bool cond_ready;
     struct iore__fdwait *armed;   /* waits ARMED or CANCELLING; this list also
@@ -160,6 +169,7 @@ static void fifo_push(struct iore__work *w)
         pool.head = w;
     pool.tail = w;
     pool.nqueued++;
+    iore__store_relaxed(&pool.queued_hint, pool.nqueued);
 }
 
 static void fifo_unlink(struct iore__work *w)
@@ -173,6 +183,7 @@ static void fifo_unlink(struct iore__work *w)
     else
         pool.tail = w_prev(w);
     pool.nqueued--;
+    iore__store_relaxed(&pool.queued_hint, pool.nqueued);
 }
 
 /* ---- the armed list (pool.lock held) */
@@ -197,20 +208,56 @@ static void armed_unlink(struct iore__fdwait *fw)
 
 /* ---- runners (libuv worker threads) */
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static struct timespec mono_after(long ns)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_nsec += ns;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static bool mono_passed(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* pool.lock NOT held. Spins up to SPIN_NS for an item to appear; the
+ * caller re-checks under the lock. The clock is read every 64 rounds. */
+static void spin_for_item(void)
+{
+    struct timespec end = mono_after(SPIN_NS);
+    for (unsigned i = 1; !iore__load_relaxed(&pool.queued_hint); i++) {
+        cpu_relax();
+        if (i % 64 == 0 && mono_passed(&end))
+            return;
+    }
+}
+
 /* pool.lock held. Waits up to LINGER_NS for an item (or for the stop);
  * true when there is one to take. A lingering runner still counts in
  * pool.runners and not in pool.busy, so submits see it as idle capacity
- * and wake it instead of spawning another. */
+ * and wake it instead of spawning another; while it spins, the
+ * cond_signal of such a submit finds no sleeper and stays in user space. */
 static bool linger(void)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_nsec += LINGER_NS;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec dl = mono_after(LINGER_NS);
     pool.lingering++;
+    unlock();
+    spin_for_item();
+    lock();
     int rc = 0;
     while (!pool.head && !pool.stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&pool.cond, &pool.lock, &dl);
@@ -400,6 +447,7 @@ static void atfork_child(void)
     }
     pool.head = pool.tail = NULL;
     pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.lingering = 0;
+    iore__store_relaxed(&pool.queued_hint, 0);
     /* Lingering parent runners left their waits on the copied condvar. */
     if (pool.cond_ready)
         pool.cond_ready = cond_init_monotonic(&pool.cond) == 0;
