@@ -4,9 +4,10 @@
  *
  * Deterministic targets: libuv's thread pool is process-wide, so the test
  * fills every worker with its own uv work (on a loop it owns) blocked on a
- * semaphore. A fault hook makes the inline read attempt ("preadv2") report
- * EAGAIN, so each read goes to the pool and stays queued there, still
- * cancellable, until the test releases the workers. A read on an empty
+ * semaphore. testutil.h's gate makes the inline read attempt ("preadv2")
+ * report EAGAIN, so each read goes to the pool and stays queued there,
+ * still cancellable, until the test releases the workers; on demand it
+ * also holds a read inside the pool's read call. A read on an empty
  * pipe waits for data instead, without a worker. The order of the cancel's
  * CQE and its target's is never assumed.
  */
@@ -16,12 +17,9 @@
 #include <ioringemu.h>
 
 #include <check.h>
-#include <errno.h>
 #include <semaphore.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -39,12 +37,6 @@
 
 static const IORING_CREATE_FLAGS no_flags = { IORING_CREATE_REQUIRED_FLAGS_NONE,
                                               IORING_CREATE_ADVISORY_FLAGS_NONE };
-
-static void sem_wait_intr(sem_t *s)
-{
-    while (sem_wait(s) != 0)
-        ck_assert_int_eq(errno, EINTR);
-}
 
 /* ------------------------------------------------------------------ pool saturation */
 
@@ -65,7 +57,7 @@ static void blocker_work(uv_work_t *req)
 {
     (void)req;
     sem_post(&blocker_started);
-    sem_wait_intr(&blocker_release);
+    tu_sem_wait(&blocker_release);
 }
 
 static void blocker_after(uv_work_t *req, int status)
@@ -84,7 +76,7 @@ static void saturate_pool(void)
     for (unsigned i = 0; i < nblockers; i++)
         ck_assert_int_eq(uv_queue_work(&blocker_loop, &blockers[i], blocker_work, blocker_after), 0);
     for (unsigned i = 0; i < nblockers; i++)
-        sem_wait_intr(&blocker_started);
+        tu_sem_wait(&blocker_started);
 }
 
 static void release_pool(void)
@@ -101,21 +93,6 @@ static void release_pool(void)
 
 /* ------------------------------------------------------------------ fixtures */
 
-static sem_t read_entered, read_release;
-static atomic_int hold_reads; /* pool reads wait for read_release */
-
-static int hook(const char *call, void *arg)
-{
-    (void)arg;
-    if (strcmp(call, "preadv2") == 0)
-        return EAGAIN; /* inline attempt "would block": use the pool */
-    if (strcmp(call, "pread") == 0 && atomic_load(&hold_reads)) {
-        sem_post(&read_entered);
-        sem_wait_intr(&read_release);
-    }
-    return 0;
-}
-
 static char *path;
 static HANDLE file, file2;
 static HIORING ring;
@@ -125,21 +102,19 @@ static void setup(void)
 {
     ck_assert_int_eq(sem_init(&blocker_started, 0, 0), 0);
     ck_assert_int_eq(sem_init(&blocker_release, 0, 0), 0);
-    ck_assert_int_eq(sem_init(&read_entered, 0, 0), 0);
-    ck_assert_int_eq(sem_init(&read_release, 0, 0), 0);
     path = tu_make_file("cancel", FILE_LEN);
     file = tu_open(path, 0);
     file2 = tu_open(path, 0);
     ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
     ck_assert_ptr_ne(file2, INVALID_HANDLE_VALUE);
     ck_assert_int_eq(CreateIoRing(IORING_VERSION_4, no_flags, 32, 64, &ring), S_OK);
-    iore_fault_set_hook(hook, NULL);
+    tu_force_pool();
 }
 
 static void teardown(void)
 {
     release_pool();
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseIoRing(ring);
     CloseHandle(file);
     CloseHandle(file2);
@@ -392,17 +367,16 @@ END_TEST
 START_TEST(cancel_of_a_running_read_lets_it_finish_normally)
 {
     struct seen s = { 0 };
-    atomic_store(&hold_reads, 1);
+    tu_gate_hold(1);
     build_raw_read(ring, file, 5);
     submit(ring, 0);
-    sem_wait_intr(&read_entered); /* inside the pool's read call */
+    tu_gate_wait_held(1); /* inside the pool's read call */
     build_cancel(ring, (IORING_HANDLE_REF)IoRingHandleRefFromHandle(file), 5);
     submit(ring, 1);
     pop_all(ring, &s);
     assert_seen(&s, CANCEL_UD, S_OK, 0);
     ck_assert_int_eq(s.count[5], 0);
-    atomic_store(&hold_reads, 0);
-    sem_post(&read_release);
+    tu_gate_release(1);
     submit(ring, 1);
     pop_all(ring, &s);
     assert_read_ok(&s, 5);

@@ -4,9 +4,9 @@
  * completion event is set only on the CQ's empty -> non-empty edge.
  *
  * NOPs post inside SubmitIoRing, so the CQ's state is known when Submit
- * returns. Completions from pool threads use held reads: a fault hook
- * makes the inline attempt ("preadv2") report EAGAIN and holds the pool's
- * read ("pread"/"preadv") until the test releases it.
+ * returns. Completions from pool threads use held reads (testutil.h's
+ * gate): the read goes to the pool and stays there until the test
+ * releases it.
  */
 #define _GNU_SOURCE
 #include <windows.h>
@@ -14,8 +14,6 @@
 #include <ioringemu.h>
 
 #include <check.h>
-#include <errno.h>
-#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,41 +41,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseIoRing(ring);
     CloseHandle(file);
-}
-
-/* ------------------------------------------------------------------ held reads */
-
-static sem_t gate_release; /* one post lets one pool read through */
-
-static void sem_wait_intr(sem_t *s)
-{
-    while (sem_wait(s) != 0)
-        ck_assert_int_eq(errno, EINTR);
-}
-
-static int gate_hook(const char *call, void *arg)
-{
-    (void)arg;
-    if (strcmp(call, "preadv2") == 0)
-        return EAGAIN;
-    if (strcmp(call, "pread") == 0 || strcmp(call, "preadv") == 0)
-        sem_wait_intr(&gate_release);
-    return 0;
-}
-
-static void hold_reads(void)
-{
-    ck_assert_int_eq(sem_init(&gate_release, 0, 0), 0);
-    iore_fault_set_hook(gate_hook, NULL);
-}
-
-static void release(int n)
-{
-    for (int i = 0; i < n; i++)
-        sem_post(&gate_release);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -163,14 +129,14 @@ END_TEST
 
 START_TEST(pop_order_is_completion_order_not_submission_order)
 {
-    hold_reads();
+    tu_gate_install(TU_GATE_HOLD_ALL, NULL, NULL);
     build_read(1, 0);
     ck_assert_int_eq(iore_build_nop(ring, 2, IOSQE_FLAGS_NONE), S_OK);
     ck_assert_int_eq(SubmitIoRing(ring, 1, INFINITE, NULL), S_OK);
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
     ck_assert_uint_eq(cqe.UserData, 2);
-    release(1);
+    tu_gate_release(1);
     ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
     ck_assert_uint_eq(cqe.UserData, 1);
@@ -307,13 +273,13 @@ END_TEST
 
 START_TEST(a_completion_posted_on_a_pool_thread_sets_the_event)
 {
-    hold_reads();
+    tu_gate_install(TU_GATE_HOLD_ALL, NULL, NULL);
     HANDLE ev = new_event(FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     build_read(5, 1);
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
     ck_assert(!signaled(ev));
-    release(1);
+    tu_gate_release(1);
     ck_assert_uint_eq(WaitForSingleObject(ev, INFINITE), WAIT_OBJECT_0);
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);

@@ -7,8 +7,9 @@
  *
  * Conformance style: only the public API (plus POSIX to make pipes,
  * sockets and unmapped pages, as a port would). Ops go to the pool instead
- * of completing inline when a fault hook makes the inline attempt
- * ("preadv2"/"pwritev2" on the submitting thread) report EAGAIN.
+ * of completing inline when a fault hook (testutil.h's tu_force_pool)
+ * makes the inline attempt ("preadv2"/"pwritev2" on the submitting
+ * thread) report EAGAIN.
  */
 #define _GNU_SOURCE
 #include <windows.h>
@@ -157,13 +158,6 @@ static void fill(unsigned char *buf, size_t len, unsigned seed)
         buf[i] = (unsigned char)(i * 7 + seed);
 }
 
-/* Inline attempts report EAGAIN, so every read and write runs on the pool. */
-static int all_on_pool(const char *call, void *arg)
-{
-    (void)arg;
-    return strcmp(call, "preadv2") == 0 || strcmp(call, "pwritev2") == 0 ? EAGAIN : 0;
-}
-
 /* ------------------------------------------------------------------ reads */
 
 START_TEST(read_of_cached_data_returns_s_ok_and_the_bytes)
@@ -186,9 +180,9 @@ START_TEST(read_on_the_pool_returns_s_ok_and_the_bytes)
     HIORING ring = new_ring();
     HANDLE h = open_ro(path);
     unsigned char buf[8192];
-    iore_fault_set_hook(all_on_pool, NULL);
+    tu_force_pool();
     assert_cqe(read_at(ring, h, buf, sizeof buf, 3), S_OK, sizeof buf);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     assert_pattern(buf, sizeof buf, 3);
     CloseHandle(h);
     CloseIoRing(ring);
@@ -204,9 +198,9 @@ START_TEST(read_reaching_eof_part_way_returns_s_ok_with_the_short_count)
     HANDLE h = open_ro(path);
     unsigned char buf[4096];
     if (_i)
-        iore_fault_set_hook(all_on_pool, NULL);
+        tu_force_pool();
     assert_cqe(read_at(ring, h, buf, sizeof buf, 200), S_OK, 800);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     assert_pattern(buf, 800, 200);
     CloseHandle(h);
     CloseIoRing(ring);
@@ -222,10 +216,10 @@ START_TEST(read_at_or_after_eof_fails_with_handle_eof_and_information_0)
     HANDLE h = open_ro(path);
     unsigned char buf[64];
     if (_i)
-        iore_fault_set_hook(all_on_pool, NULL);
+        tu_force_pool();
     for (size_t k = 0; k < N(offsets); k++)
         assert_cqe(read_at(ring, h, buf, sizeof buf, offsets[k]), HR_EOF, 0);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseHandle(h);
     CloseIoRing(ring);
     free(path);
@@ -263,10 +257,10 @@ START_TEST(write_then_read_returns_the_written_bytes)
     unsigned char out[5000], in[5000];
     fill(out, sizeof out, 3);
     if (_i)
-        iore_fault_set_hook(all_on_pool, NULL);
+        tu_force_pool();
     assert_cqe(write_at(ring, h, out, sizeof out, 777, FILE_WRITE_FLAGS_NONE), S_OK, sizeof out);
     assert_cqe(read_at(ring, h, in, sizeof in, 777), S_OK, sizeof in);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     ck_assert_mem_eq(in, out, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
@@ -337,7 +331,7 @@ START_TEST(write_drained_flush_and_drained_read_see_the_write)
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     static unsigned char out[16384], in[16384];
     fill(out, sizeof out, 77);
-    iore_fault_set_hook(all_on_pool, NULL);
+    tu_force_pool();
     IORING_BUFFER_REF bo = IoRingBufferRefFromPointer(out);
     IORING_BUFFER_REF bi = IoRingBufferRefFromPointer(in);
     ck_assert_int_eq(BuildIoRingWriteFile(ring, f, bo, sizeof out, 4096, FILE_WRITE_FLAGS_NONE, 1,
@@ -347,7 +341,7 @@ START_TEST(write_drained_flush_and_drained_read_see_the_write)
     ck_assert_int_eq(BuildIoRingReadFile(ring, f, bi, sizeof in, 4096, 3,
                                          IOSQE_FLAGS_DRAIN_PRECEDING_OPS), S_OK);
     submit_wait(ring, 3);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     for (int k = 0; k < 3; k++) {
         IORING_CQE cqe = pop(ring);
         ck_assert_int_eq(cqe.ResultCode, S_OK);
@@ -390,14 +384,14 @@ START_TEST(gather_then_scatter_round_trips_the_pages)
     pages_init(&in, 4);
     fill(out.mem, 4 * ps, 31);
     if (_i)
-        iore_fault_set_hook(all_on_pool, NULL);
+        tu_force_pool();
     ck_assert_int_eq(BuildIoRingWriteFileGather(ring, f, 4, out.seg, len, 1024,
                                                 FILE_WRITE_FLAGS_NONE, 21, IOSQE_FLAGS_NONE), S_OK);
     assert_cqe(complete_one(ring, 21), S_OK, len);
     ck_assert_int_eq(BuildIoRingReadFileScatter(ring, f, 4, in.seg, len, 1024, 22,
                                                 IOSQE_FLAGS_NONE), S_OK);
     assert_cqe(complete_one(ring, 22), S_OK, len);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     ck_assert_mem_eq(in.mem, out.mem, len);
     free(out.mem);
     free(in.mem);
@@ -574,10 +568,10 @@ START_TEST(io_on_an_unmapped_raw_buffer_completes_with_error_noaccess)
     void *hole = mmap(NULL, ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ck_assert_ptr_ne(hole, MAP_FAILED);
     if (_i)
-        iore_fault_set_hook(all_on_pool, NULL);
+        tu_force_pool();
     assert_cqe(read_at(ring, h, hole, 512, 0), HR_NOACCESS, 0);
     assert_cqe(write_at(ring, h, hole, 512, 0, FILE_WRITE_FLAGS_NONE), HR_NOACCESS, 0);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     munmap(hole, ps);
     CloseHandle(h);
     CloseIoRing(ring);

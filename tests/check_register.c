@@ -31,7 +31,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HR_INDEX_OUT_OF_BOUNDS ((HRESULT)0x800701DA)
@@ -652,59 +651,31 @@ START_TEST(register_buffers_is_seen_by_later_entries_of_the_same_batch)
 END_TEST
 
 /* ============================================================ fault hooks
- * hold_hook keeps one read in flight deterministically: the inline attempt
- * (preadv2) reports "would block", so the read goes to the pool, whose
- * pread/preadv then waits for the test to post `release`. */
-static struct {
-    sem_t entered, release, munlocked;
-    atomic_int munlocks;
-    atomic_flag held;   /* set once the first read has been held */
-} hk;
+ * A held read keeps one read in flight deterministically: testutil.h's
+ * gate sends it to the pool and holds the first pool read there until the
+ * test releases it. The gate passes every other call to count_munlock. */
+static sem_t munlocked;        /* one post per munlock call */
+static atomic_int munlocks;
 
-static int hold_hook(const char *call, void *arg)
+static int count_munlock(const char *call, void *arg)
 {
     (void)arg;
-    if (strcmp(call, "preadv2") == 0)
-        return EAGAIN;
-    if ((strcmp(call, "pread") == 0 || strcmp(call, "preadv") == 0) &&
-        !atomic_flag_test_and_set(&hk.held)) {
-        sem_post(&hk.entered);
-        while (sem_wait(&hk.release) != 0)
-            ;
-        return 0;
-    }
     if (strcmp(call, "munlock") == 0) {
-        atomic_fetch_add(&hk.munlocks, 1);
-        sem_post(&hk.munlocked);
+        atomic_fetch_add(&munlocks, 1);
+        sem_post(&munlocked);
     }
     return 0;
 }
 
-/* Only forces the pool path (the race test wants real concurrency). */
-static int pool_hook(const char *call, void *arg)
+static void hold_first_read(void)
 {
-    (void)arg;
-    return strcmp(call, "preadv2") == 0 ? EAGAIN : 0;
-}
-
-static void sem_wait_guarded(sem_t *s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += WAIT_MS / 1000;
-    int rc;
-    while ((rc = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
-        ;
-    ck_assert_msg(rc == 0, "semaphore never posted: %s", strerror(errno));
+    tu_gate_install(1, count_munlock, NULL);
 }
 
 static void hooks_setup(void)
 {
-    sem_init(&hk.entered, 0, 0);
-    sem_init(&hk.release, 0, 0);
-    sem_init(&hk.munlocked, 0, 0);
-    atomic_store(&hk.munlocks, 0);
-    atomic_flag_clear(&hk.held);
+    sem_init(&munlocked, 0, 0);
+    atomic_store(&munlocks, 0);
 }
 
 /* ============================================================ race */
@@ -775,7 +746,7 @@ START_TEST(replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes)
      * registration builds new entries while old ones are still in use. */
     IORING_BUFFER_INFO tables[2][1] = {{{rc.buf, (UINT32)(RACE_SLOTS * rc.ps)}},
                                        {{rc.buf, (UINT32)((RACE_SLOTS + 1) * rc.ps)}}};
-    iore_fault_set_hook(pool_hook, NULL);
+    tu_force_pool(); /* real concurrency */
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     for (long round = 0; round < RACE_ROUNDS; round++) {
         long slot = round % RACE_SLOTS;
@@ -801,7 +772,7 @@ START_TEST(replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes)
     }
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(rc.ring, &cqe), S_FALSE);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseIoRing(rc.ring);
     CloseHandle(h);
     free_pages(rc.buf);
@@ -840,7 +811,7 @@ static void pin_setup(void)
 /* Every pin test must leave the kernel's count where it found it. */
 static void pin_teardown(void)
 {
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     ck_assert_int_eq(vmlck_kb(), vmlck_base);
 }
 
@@ -928,11 +899,11 @@ START_TEST(pin_replacing_with_the_same_entry_keeps_the_pages_locked)
     unsigned char *p = alloc_pages(2);
     IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
     must_register_buffers(ring, 1, table);
-    iore_fault_set_hook(hold_hook, NULL);
+    hold_first_read();
     must_register_buffers(ring, 1, table);
-    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
+    ck_assert_int_eq(atomic_load(&munlocks), 0);
     ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseIoRing(ring);
     free_pages(p);
 }
@@ -977,12 +948,12 @@ END_TEST
  * worker is inside the (held) system call. */
 static void start_held_read(HIORING ring, HANDLE h, UINT32 len)
 {
-    iore_fault_set_hook(hold_hook, NULL);
+    hold_first_read();
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(0, 0);
     ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, len, 0, 0x4E1D, IOSQE_FLAGS_NONE), S_OK);
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
-    sem_wait_guarded(&hk.entered);
+    tu_gate_wait_held(1);
 }
 
 START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
@@ -997,15 +968,15 @@ START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
     ULONG_PTR info;
     ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
     ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
-    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
-    sem_post(&hk.release);
+    ck_assert_int_eq(atomic_load(&munlocks), 0);
+    tu_gate_release(1);
     IORING_CQE cqe = next_cqe(ring);
     ck_assert_uint_eq(cqe.UserData, 0x4E1D);
     ck_assert_int_eq(cqe.ResultCode, S_OK);
     ck_assert_uint_eq(cqe.Information, 2 * ps);
     assert_pattern(p, 2 * ps, 0);
     ck_assert_int_eq(vmlck_kb(), vmlck_base);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseIoRing(ring);
     CloseHandle(h);
     free_pages(p);
@@ -1023,17 +994,17 @@ START_TEST(pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes)
     start_held_read(ring, h, (UINT32)(2 * ps));
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
     ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
-    ck_assert_int_eq(atomic_load(&hk.munlocks), 0);
-    sem_post(&hk.release);
+    ck_assert_int_eq(atomic_load(&munlocks), 0);
+    tu_gate_release(1);
     /* The CQE of a closed ring is discarded: the unpin itself is the signal.
      * The hook runs just before munlock, so wait for the count to follow. */
-    sem_wait_guarded(&hk.munlocked);
+    tu_sem_wait_ms(&munlocked, WAIT_MS);
     uint64_t deadline = GetTickCount64() + WAIT_MS;
     while (vmlck_kb() != vmlck_base && GetTickCount64() < deadline)
         sched_yield();
     ck_assert_int_eq(vmlck_kb(), vmlck_base);
     assert_pattern(p, 2 * ps, 0);
-    iore_fault_set_hook(NULL, NULL);
+    tu_gate_remove();
     CloseHandle(h);
     free_pages(p);
 }

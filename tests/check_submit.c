@@ -4,14 +4,17 @@
  * examples of 9.4, DRAIN, a second concurrent submit, and close waking a
  * blocked submitter.
  *
- * Slow operations without sleeping: a fault hook makes the inline read
- * attempt ("preadv2", made on the submitting thread while it dispatches)
- * report EAGAIN, so reads go to the pool, where the blocking read
- * ("pread"/"preadv") waits on a semaphore until the test releases it. Such
- * a "held read" stays in flight (F) for as long as the test wants; NOPs
- * complete inside SubmitIoRing. The inline attempt also tells the test
- * that a submitter on another thread has got as far as dispatching, i.e.
- * is inside SubmitIoRing, whatever the size of the pool.
+ * Slow operations without sleeping: testutil.h's gate makes the inline
+ * read attempt ("preadv2", made on the submitting thread while it
+ * dispatches) report EAGAIN, so reads go to the pool, where the blocking
+ * read ("pread"/"preadv") waits until the test releases it. Such a "held
+ * read" stays in flight (F) for as long as the test wants; NOPs complete
+ * inside SubmitIoRing. The inline attempt also tells the test that a
+ * submitter on another thread has got as far as dispatching, i.e. is
+ * inside SubmitIoRing, whatever the size of the pool. Tests that end with
+ * a held read on a closed ring first wait for it to be held: the op is
+ * then running on a pool worker, so the process does not exit while the
+ * pool is still starting up.
  */
 #define _GNU_SOURCE
 #include <windows.h>
@@ -19,9 +22,7 @@
 #include <ioringemu.h>
 
 #include <check.h>
-#include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,71 +41,21 @@
 static const IORING_CREATE_FLAGS no_flags = { IORING_CREATE_REQUIRED_FLAGS_NONE,
                                               IORING_CREATE_ADVISORY_FLAGS_NONE };
 
-/* ------------------------------------------------------------------ held reads */
-
-static sem_t dispatched;     /* posted by each read's inline attempt */
-static sem_t entered;        /* posted by each pool read reaching the gate */
-static sem_t gate_release;   /* one post lets one pool read through */
-
-static void sem_wait_intr(sem_t *s)
-{
-    while (sem_wait(s) != 0)
-        ck_assert_int_eq(errno, EINTR);
-}
-
-static int gate_hook(const char *call, void *arg)
-{
-    (void)arg;
-    if (strcmp(call, "preadv2") == 0) {
-        sem_post(&dispatched);
-        return EAGAIN;
-    }
-    if (strcmp(call, "pread") == 0 || strcmp(call, "preadv") == 0) {
-        sem_post(&entered);
-        sem_wait_intr(&gate_release);
-    }
-    return 0;
-}
-
 static HANDLE file;
 static char read_bufs[64][HELD_READ_LEN];
 
 static void setup(void)
 {
-    ck_assert_int_eq(sem_init(&dispatched, 0, 0), 0);
-    ck_assert_int_eq(sem_init(&entered, 0, 0), 0);
-    ck_assert_int_eq(sem_init(&gate_release, 0, 0), 0);
     char *path = tu_make_file("submit", FILE_LEN);
     file = tu_open(path, 0);
     ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
     free(path);
-    iore_fault_set_hook(gate_hook, NULL);
+    tu_gate_install(TU_GATE_HOLD_ALL, NULL, NULL);
 }
 
 static void teardown(void)
 {
-    iore_fault_set_hook(NULL, NULL);
-}
-
-static void wait_dispatched(int n)
-{
-    for (int i = 0; i < n; i++)
-        sem_wait_intr(&dispatched);
-}
-
-/* For tests that end with ops still in flight on a closed ring: the op is
- * running on a pool worker, so the process does not exit while the pool
- * is still starting up. */
-static void wait_entered(int n)
-{
-    for (int i = 0; i < n; i++)
-        sem_wait_intr(&entered);
-}
-
-static void release(int n)
-{
-    for (int i = 0; i < n; i++)
-        sem_post(&gate_release);
+    tu_gate_remove();
 }
 
 static HIORING new_ring(IORING_VERSION v, UINT32 sq, UINT32 cq)
@@ -125,7 +76,7 @@ static void build_drain_nop(HIORING ring, UINT_PTR ud)
     ck_assert_int_eq(iore_build_nop(ring, ud, IOSQE_FLAGS_DRAIN_PRECEDING_OPS), S_OK);
 }
 
-/* A read that stays in flight until release() lets it through. */
+/* A read that stays in flight until tu_gate_release() lets it through. */
 static void build_held_reads(HIORING ring, int n, UINT_PTR ud)
 {
     static int next;
@@ -163,7 +114,7 @@ static UINT32 in_flight(HIORING ring)
 static void finish(HIORING ring)
 {
     IORING_CQE cqe;
-    release(64);
+    tu_gate_release(64);
     while (PopIoRingCompletion(ring, &cqe) == S_OK)
         continue;
     ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
@@ -181,7 +132,7 @@ static void make_state(HIORING ring, int u, int f, int s, int s_held)
     }
     build_held_reads(ring, f, 200);
     submit_now(ring, (UINT32)f);
-    wait_dispatched(f);
+    tu_gate_wait_dispatched(f);
     if (s_held)
         build_held_reads(ring, s, 300);
     else
@@ -294,7 +245,7 @@ START_TEST(submit_wait_returns_once_n_minus_unpopped_more_completions_are_posted
     make_state(ring, 3, 2, 4, 1);
     struct bg_submit b;
     bg_start(&b, ring, 5, INFINITE);
-    release(2);
+    tu_gate_release(2);
     bg_join(&b, S_OK, 4);
     IORE_RING_STATS st;
     ck_assert_int_eq(iore_ring_stats(ring, &st), S_OK);
@@ -311,7 +262,7 @@ START_TEST(submit_wait_all_returns_when_every_op_in_flight_has_posted)
     make_state(ring, 3, 2, 4, 1);
     struct bg_submit b;
     bg_start(&b, ring, IORING_SUBMIT_WAIT_ALL, INFINITE);
-    release(6);
+    tu_gate_release(6);
     bg_join(&b, S_OK, 4);
     ck_assert_uint_eq(in_flight(ring), 0);
     finish(ring);
@@ -391,7 +342,7 @@ START_TEST(second_submit_while_the_first_waits_returns_submit_in_progress)
     build_held_reads(ring, 1, 1);
     struct bg_submit b;
     bg_start(&b, ring, 1, INFINITE);
-    wait_dispatched(1); /* b is inside SubmitIoRing */
+    tu_gate_wait_dispatched(1); /* b is inside SubmitIoRing */
 
     build_nops(ring, 2, 2);
     UINT32 n = SENTINEL;
@@ -399,7 +350,7 @@ START_TEST(second_submit_while_the_first_waits_returns_submit_in_progress)
     ck_assert_uint_eq(n, 0);
     ck_assert_uint_eq(queued(ring), 2);
 
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 1);
     n = SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), S_OK);
@@ -415,12 +366,12 @@ START_TEST(second_submit_while_the_first_is_in_a_drain_returns_submit_in_progres
     build_drain_nop(ring, 2);
     struct bg_submit b;
     bg_start(&b, ring, 0, 0);
-    wait_dispatched(1);
+    tu_gate_wait_dispatched(1);
 
     UINT32 n = SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_SUBMIT_IN_PROGRESS);
     ck_assert_uint_eq(n, 0);
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 2);
     finish(ring);
 }
@@ -433,7 +384,7 @@ START_TEST(submit_in_progress_is_checked_after_wait_against_cq_and_before_fullne
     make_state(ring, 10, 4, 1, 1);
     struct bg_submit b;
     bg_start(&b, ring, 11, INFINITE); /* T = 11 - 10 = 1 */
-    wait_dispatched(1);
+    tu_gate_wait_dispatched(1);
 
     build_nops(ring, 2, 9); /* S=2 + F=5 + U=10 = 17 > 16 */
     UINT32 n = SENTINEL;
@@ -443,7 +394,7 @@ START_TEST(submit_in_progress_is_checked_after_wait_against_cq_and_before_fullne
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_SUBMIT_IN_PROGRESS);
     ck_assert_uint_eq(n, 0);
 
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 1);
     finish(ring);
 }
@@ -456,9 +407,9 @@ START_TEST(entries_built_during_a_submit_stay_queued_for_the_next)
     build_drain_nop(ring, 2);
     struct bg_submit b;
     bg_start(&b, ring, 0, 0);
-    wait_dispatched(1);
+    tu_gate_wait_dispatched(1);
     build_nops(ring, 1, 3); /* built while b is blocked in the DRAIN */
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 2);
     ck_assert_uint_eq(queued(ring), 1);
     finish(ring);
@@ -473,11 +424,11 @@ START_TEST(close_wakes_a_submitter_in_its_wait_which_returns_e_handle_with_its_c
     build_held_reads(ring, 1, 1);
     struct bg_submit b;
     bg_start(&b, ring, 1, INFINITE);
-    wait_dispatched(1);
-    wait_entered(1);
+    tu_gate_wait_dispatched(1);
+    tu_gate_wait_held(1);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
     bg_join(&b, E_HANDLE, 1);
-    release(1);
+    tu_gate_release(1);
 }
 END_TEST
 
@@ -489,11 +440,11 @@ START_TEST(close_wakes_a_submitter_in_a_drain_which_returns_e_handle_with_its_co
     build_nops(ring, 1, 3);
     struct bg_submit b;
     bg_start(&b, ring, 0, 0);
-    wait_dispatched(1);
-    wait_entered(1);
+    tu_gate_wait_dispatched(1);
+    tu_gate_wait_held(1);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
     bg_join(&b, E_HANDLE, 1);
-    release(1);
+    tu_gate_release(1);
 }
 END_TEST
 
@@ -502,11 +453,11 @@ START_TEST(close_returns_at_once_with_ops_in_flight)
     HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
     build_held_reads(ring, 2, 1);
     submit_now(ring, 2);
-    wait_entered(1);
+    tu_gate_wait_held(1);
     /* Neither waits for nor cancels the held reads. */
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
     ck_assert_int_eq(PopIoRingCompletion(ring, &(IORING_CQE){ 0 }), E_HANDLE);
-    release(2);
+    tu_gate_release(2);
 }
 END_TEST
 
@@ -519,7 +470,7 @@ static int fork_child_checks(HIORING inherited)
     int bad = 0;
     UINT32 n = SENTINEL;
     IORING_CQE cqe;
-    iore_fault_set_hook(NULL, NULL); /* the child's reads run unhindered */
+    tu_gate_remove(); /* the child's reads run unhindered */
     bad += SubmitIoRing(inherited, IORING_SUBMIT_WAIT_ALL, INFINITE, &n) != E_HANDLE || n != 0;
     bad += PopIoRingCompletion(inherited, &cqe) != E_HANDLE;
     bad += CloseIoRing(inherited) != E_HANDLE;
@@ -541,7 +492,7 @@ START_TEST(fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_d
     HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
     build_held_reads(ring, 1, 1);
     submit_now(ring, 1);
-    wait_entered(1);
+    tu_gate_wait_held(1);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0)
@@ -552,7 +503,7 @@ START_TEST(fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_d
     ck_assert_int_eq(WEXITSTATUS(status), 0);
 
     /* The parent's read still completes normally. */
-    release(1);
+    tu_gate_release(1);
     ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
@@ -572,11 +523,11 @@ START_TEST(drain_dispatches_the_flagged_entry_only_after_earlier_ops_posted)
     build_drain_nop(ring, 2);
     struct bg_submit b;
     bg_start(&b, ring, 0, 0);
-    wait_dispatched(1);
+    tu_gate_wait_dispatched(1);
     /* Without the DRAIN the NOP would have posted at once. */
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_FALSE);
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 2);
 
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
@@ -597,10 +548,10 @@ START_TEST(drain_also_waits_for_ops_of_earlier_submits)
     build_drain_nop(ring, 2);
     struct bg_submit b;
     bg_start(&b, ring, 0, 0);
-    wait_dispatched(1);
+    tu_gate_wait_dispatched(1);
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_FALSE);
-    release(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 1);
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
     ck_assert_uint_eq(cqe.UserData, 1);
@@ -631,8 +582,8 @@ START_TEST(time_blocked_in_a_drain_is_not_counted_in_the_timeout)
     build_drain_nop(ring, 2);
     struct bg_submit b;
     bg_start(&b, ring, 2, 0);
-    wait_dispatched(1);
-    release(1);
+    tu_gate_wait_dispatched(1);
+    tu_gate_release(1);
     bg_join(&b, S_OK, 2);
     finish(ring);
 }

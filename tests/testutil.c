@@ -1,13 +1,19 @@
-/* testutil.c - scratch files and the runner shared by every suite. */
+/* testutil.c - scratch files, the runner, waits and the held-read gate
+ * shared by the suites. */
 #define _GNU_SOURCE /* nftw, struct FTW */
 #include "testutil.h"
+
+#include <ioringemu.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char scratch[4096];
@@ -88,6 +94,155 @@ void tu_skip(const char *reason)
     fflush(NULL);
     exit(TU_SKIP);
 }
+
+/* ------------------------------------------------------------------ waits */
+
+void tu_sem_wait(sem_t *s)
+{
+    while (sem_wait(s) != 0)
+        ck_assert_int_eq(errno, EINTR);
+}
+
+void tu_sem_wait_ms(sem_t *s, unsigned ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    int rc;
+    while ((rc = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
+        continue;
+    ck_assert_msg(rc == 0, "semaphore never posted: %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------------ gate */
+
+/*
+ * The gate's state. The semaphores are initialised once per process and
+ * never destroyed or re-initialised: a pool worker may still be blocked on
+ * `release` when a test ends, and re-initialising a semaphore with a
+ * waiter is undefined. Install drains them instead. `holds` and the `also`
+ * pair are atomics because a hook call that began before an install may
+ * still be running on a worker when the next install writes them; the
+ * pair is published fn-last (release) and read fn-first (acquire), so a
+ * hook never calls a new fn with an old arg.
+ */
+static struct {
+    sem_t dispatched; /* one post per inline attempt sent to the pool */
+    sem_t held;       /* one post per pool read blocked in the gate */
+    sem_t release;    /* one post lets one held read through */
+    atomic_int holds; /* reads still to hold; TU_GATE_HOLD_ALL: every one */
+    _Atomic(int (*)(const char *, void *)) also;
+    _Atomic(void *) also_arg;
+} gate;
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+
+static void gate_init(void)
+{
+    if (sem_init(&gate.dispatched, 0, 0) != 0 || sem_init(&gate.held, 0, 0) != 0 ||
+        sem_init(&gate.release, 0, 0) != 0) {
+        perror("sem_init");
+        abort();
+    }
+}
+
+static void gate_ready(void)
+{
+    pthread_once(&gate_once, gate_init);
+}
+
+static void drain(sem_t *s)
+{
+    while (sem_trywait(s) == 0)
+        continue;
+}
+
+/* Whether this pool read is one to hold: takes one of the holds left. */
+static int take_hold(void)
+{
+    int n = atomic_load(&gate.holds);
+    do {
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            return 1;
+    } while (!atomic_compare_exchange_weak(&gate.holds, &n, n - 1));
+    return 1;
+}
+
+static int gate_hook(const char *call, void *arg)
+{
+    (void)arg;
+    if (strcmp(call, "preadv2") == 0 || strcmp(call, "pwritev2") == 0) {
+        sem_post(&gate.dispatched);
+        return EAGAIN; /* "would block": the op goes to the pool */
+    }
+    if (strcmp(call, "pread") == 0 || strcmp(call, "preadv") == 0) {
+        if (take_hold()) {
+            sem_post(&gate.held);
+            tu_sem_wait(&gate.release);
+        }
+        return 0;
+    }
+    int (*also)(const char *, void *) = atomic_load_explicit(&gate.also, memory_order_acquire);
+    return also ? also(call, atomic_load_explicit(&gate.also_arg, memory_order_relaxed)) : 0;
+}
+
+void tu_gate_install(int hold, int (*also)(const char *call, void *arg), void *arg)
+{
+    gate_ready();
+    drain(&gate.dispatched);
+    drain(&gate.held);
+    drain(&gate.release);
+    atomic_store(&gate.holds, hold < 0 ? TU_GATE_HOLD_ALL : hold);
+    atomic_store_explicit(&gate.also_arg, arg, memory_order_relaxed);
+    atomic_store_explicit(&gate.also, also, memory_order_release);
+    iore_fault_set_hook(gate_hook, NULL);
+}
+
+void tu_force_pool(void)
+{
+    tu_gate_install(TU_GATE_HOLD_NONE, NULL, NULL);
+}
+
+void tu_gate_hold(int n)
+{
+    int cur = atomic_load(&gate.holds);
+    while (cur >= 0 && !atomic_compare_exchange_weak(&gate.holds, &cur, cur + n))
+        continue;
+}
+
+void tu_gate_wait_dispatched(int n)
+{
+    gate_ready();
+    for (int i = 0; i < n; i++)
+        tu_sem_wait_ms(&gate.dispatched, TU_WAIT_MS);
+}
+
+void tu_gate_wait_held(int n)
+{
+    gate_ready();
+    for (int i = 0; i < n; i++)
+        tu_sem_wait_ms(&gate.held, TU_WAIT_MS);
+}
+
+void tu_gate_release(int n)
+{
+    gate_ready();
+    for (int i = 0; i < n; i++)
+        sem_post(&gate.release);
+}
+
+void tu_gate_remove(void)
+{
+    iore_fault_set_hook(NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ runner */
 
 int tu_run(Suite *s)
 {

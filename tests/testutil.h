@@ -1,12 +1,15 @@
 /*
- * testutil.h - helpers shared by the Check suites. Conformance tests read
- * like Windows code; this file only supplies scratch files and skips.
+ * testutil.h - helpers shared by the Check suites: scratch files, skips, the
+ * runner, and the machinery several suites need to make timing
+ * deterministic (semaphore waits, the held-read gate). Conformance tests
+ * read like Windows code; what is here only sets the stage for them.
  */
 #ifndef IORE_TESTUTIL_H
 #define IORE_TESTUTIL_H
 
 #include <windows.h>
 #include <check.h>
+#include <semaphore.h>
 #include <stddef.h>
 
 /* Exit status automake treats as "skipped". */
@@ -28,6 +31,53 @@ HANDLE tu_open(const char *path, int rw);
 /* Prints "SKIP: reason" on stderr and exits 77. For whole-program skips
  * (resource missing), called from main() before the runner starts. */
 void tu_skip(const char *reason) __attribute__((noreturn));
+
+/* ---- waiting without sleeping */
+
+/* A deadlock guard for waits that must end: past it the test fails with a
+ * message instead of hanging until Check's timeout. Nothing relies on its
+ * length. */
+#define TU_WAIT_MS 60000
+
+/* sem_wait, retried on EINTR; any other error fails the test. Safe on any
+ * thread (also inside a fault hook on a pool worker). */
+void tu_sem_wait(sem_t *s);
+/* The same, failing the test ("semaphore never posted") after ms. For the
+ * test's own thread: a guard that fires on a pool worker after the test
+ * has ended must not exist. */
+void tu_sem_wait_ms(sem_t *s, unsigned ms);
+
+/* ---- the held-read gate
+ * A fault hook (ioringemu.h) that makes I/O slow on demand, so tests can
+ * keep an op in flight for exactly as long as they want:
+ *  - every inline attempt ("preadv2", "pwritev2"; made on the submitting
+ *    thread while SubmitIoRing dispatches) reports EAGAIN, so the op goes
+ *    to libuv's pool and the attempt counts as "dispatched";
+ *  - on the pool, the first `hold` reads ("pread"/"preadv") count as "held"
+ *    and block until tu_gate_release lets them through (TU_GATE_HOLD_ALL:
+ *    every read; TU_GATE_HOLD_NONE: only force the pool path);
+ *  - every other call goes to `also(call, arg)` if it is not NULL (a suite's
+ *    own counting), else proceeds.
+ * The gate is process-wide, like the hook itself. Installing it again
+ * starts over: counts and unused releases from before are dropped. Reads
+ * still held stay held (a ring closed with a held read in flight keeps its
+ * worker blocked until the process exits). */
+#define TU_GATE_HOLD_ALL (-1)
+#define TU_GATE_HOLD_NONE 0
+void tu_gate_install(int hold, int (*also)(const char *call, void *arg), void *arg);
+/* The gate holding nothing: every read and write runs on the pool. */
+void tu_force_pool(void);
+/* Holds the next n pool reads as well (after TU_GATE_HOLD_NONE: on demand). */
+void tu_gate_hold(int n);
+/* Waits for n more inline attempts: a submitter on another thread is
+ * inside SubmitIoRing, dispatching. */
+void tu_gate_wait_dispatched(int n);
+/* Waits until n more pool reads are blocked in the gate. */
+void tu_gate_wait_held(int n);
+/* Lets n held reads through (or the next n to arrive). */
+void tu_gate_release(int n);
+/* Removes the fault hook (the gate's or any other). */
+void tu_gate_remove(void);
 
 /* Runs suite s in CK_FORK mode with output to stdout; returns the exit
  * status for main(): 0 when every test passed. */
