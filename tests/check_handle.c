@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -307,45 +306,18 @@ END_TEST
 
 /* ------------------------------------------------------------------ fork */
 
-/*
- * Runs check() in a forked child and returns its verdict. The verdict comes
- * back through a pipe, not the exit status, which a checker may own (under
- * valgrind a fork() child inherits the parent's other threads' blocks as
- * leaks and exits with valgrind's error code).
- */
-static int in_child(int (*check)(void *), void *arg)
-{
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        char verdict = check(arg) ? 'y' : 'n';
-        if (write(p[1], &verdict, 1) != 1)
-            _exit(2);
-        _exit(0);
-    }
-    close(p[1]);
-    char verdict = 0;
-    ssize_t n = read(p[0], &verdict, 1);
-    close(p[0]);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(n == 1, "child died without a verdict (status %d)", status);
-    return verdict == 'y';
-}
-
+/* The child bodies (tu_run_in_child) return 0 when all went well. */
 static int child_uses_event(void *arg)
 {
     HANDLE h = arg;
     return WaitForSingleObject(h, 0) == WAIT_OBJECT_0 && ResetEvent(h) &&
-           WaitForSingleObject(h, 0) == WAIT_TIMEOUT && CloseHandle(h);
+           WaitForSingleObject(h, 0) == WAIT_TIMEOUT && CloseHandle(h) ? 0 : 1;
 }
 
 START_TEST(event_handles_stay_open_in_a_forked_child)
 {
     HANDLE h = new_event();
-    ck_assert(in_child(child_uses_event, h));
+    ck_assert_int_eq(tu_run_in_child(child_uses_event, h), 0);
     /* The child's reset and close touched its copy only. */
     ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_OBJECT_0);
     ck_assert_int_eq(CloseHandle(h), TRUE);
@@ -372,7 +344,7 @@ enum { FORKS = 50 };
 static int child_creates_event(void *arg)
 {
     HANDLE h = CreateEventA(NULL, TRUE, FALSE, NULL);
-    return h && CloseHandle(h);
+    return h && CloseHandle(h) ? 0 : 1;
 }
 
 /* A fork() that lands while another thread holds the table's allocation
@@ -383,7 +355,7 @@ START_TEST(child_forked_during_handle_churn_can_create_and_close_handles)
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, churner, &c), 0);
     for (int i = 0; i < FORKS; i++)
-        ck_assert(in_child(child_creates_event, NULL));
+        ck_assert_int_eq(tu_run_in_child(child_creates_event, NULL), 0);
     __atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
     pthread_join(th, NULL);
 }

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -338,24 +337,27 @@ static int drop_ipc_lock(void)
     return (data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK)) ? -1 : 0;
 }
 
+struct limit {
+    rlim_t pages;
+    int (*fn)(void);
+};
+
+static int limited_child(void *arg)
+{
+    const struct limit *l = arg;
+    struct rlimit rl = { l->pages * page(), l->pages * page() };
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0 || drop_ipc_lock() != 0)
+        return 77;
+    return l->fn();
+}
+
 /* In a child: RLIMIT_MEMLOCK = limit_pages, no CAP_IPC_LOCK, then fn().
- * Returns the child's exit status: fn's result, or 77 if the limit could
- * not be imposed. */
+ * Returns fn's result, 77 if the limit could not be imposed, or -1 if the
+ * child died. */
 static int limited(rlim_t limit_pages, int (*fn)(void))
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        struct rlimit rl = { limit_pages * page(), limit_pages * page() };
-        if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0 || drop_ipc_lock() != 0)
-            _exit(77);
-        _exit(fn());
-    }
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
+    struct limit l = { limit_pages, fn };
+    return tu_run_in_child(limited_child, &l);
 }
 
 /* The child bodies return 0, or the number of the step that went wrong. */
@@ -443,19 +445,17 @@ END_TEST
 
 /* ------------------------------------------------------------------ main */
 
+static int impose_a_limit(void *arg)
+{
+    (void)arg;
+    struct rlimit rl = { page(), page() };
+    return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 && drop_ipc_lock() == 0 ? 0 : 1;
+}
+
 /* Whether a child can lower RLIMIT_MEMLOCK and shed CAP_IPC_LOCK here. */
 static int can_limit(void)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return 0;
-    if (pid == 0) {
-        struct rlimit rl = { page(), page() };
-        _exit(setrlimit(RLIMIT_MEMLOCK, &rl) == 0 && drop_ipc_lock() == 0 ? 0 : 1);
-    }
-    int status = 0;
-    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return tu_run_in_child(impose_a_limit, NULL) == 0;
 }
 
 static Suite *pin_suite(int kernel_counts, int with_limits)

@@ -299,21 +299,19 @@ END_TEST
 
 /* ------------------------------------------------------------------ fork */
 
+/* In the child (tu_run_in_child): 0 if the inherited handle is invalid. */
+static int child_waits_for_thread(void *t)
+{
+    DWORD r = WaitForSingleObject(t, 0);
+    return r == WAIT_FAILED && GetLastError() == ERROR_INVALID_HANDLE ? 0 : 1;
+}
+
 START_TEST(thread_handles_of_the_parent_are_invalid_in_a_fork_child)
 {
     struct probe pr = { .gate = event(TRUE, FALSE) };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        DWORD r = WaitForSingleObject(t, 0);
-        _exit(r == WAIT_FAILED && GetLastError() == ERROR_INVALID_HANDLE ? 0 : 1);
-    }
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(tu_run_in_child(child_waits_for_thread, t), 0);
     SetEvent(pr.gate);
     join(t);
     CloseHandle(t);

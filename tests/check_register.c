@@ -30,7 +30,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define HR_INDEX_OUT_OF_BOUNDS ((HRESULT)0x800701DA)
@@ -1312,30 +1311,33 @@ static const char *pin_unavailable(void)
     return ok ? NULL : "pin suite: mlock of 16 pages is refused on this machine";
 }
 
+/* In a child: 0 when the limit bites (mlock of BIG is refused), 1 when it
+ * cannot be imposed, 2 when mlock still succeeds. */
+static int limit_bites(void *arg)
+{
+    (void)arg;
+    if (enter_limited() != 0)
+        return 1;
+    void *p = VirtualAlloc(NULL, BIG, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    return p && kernel_mlock(p, BIG) != 0 && (errno == ENOMEM || errno == EPERM) ? 0 : 2;
+}
+
 static const char *limits_unavailable(void)
 {
     const char *fork_mode = getenv("CK_FORK");
     if (fork_mode && strcmp(fork_mode, "no") == 0)
         return "limits suite: needs Check's fork mode (CK_FORK=no is set)";
-    pid_t pid = fork();
-    if (pid < 0)
-        return "limits suite: fork failed";
-    if (pid == 0) {
-        /* Exit 0 when the limit bites: mlock of BIG must be refused. */
-        if (enter_limited() != 0)
-            _exit(1);
-        void *p = VirtualAlloc(NULL, BIG, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-        _exit(p && kernel_mlock(p, BIG) != 0 && (errno == ENOMEM || errno == EPERM) ? 0 : 2);
-    }
-    int status;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-        return "limits suite: precondition child failed";
-    if (WEXITSTATUS(status) == 1)
+    switch (tu_run_in_child(limit_bites, NULL)) {
+    case 0:
+        return NULL;
+    case 1:
         return "limits suite: cannot drop CAP_IPC_LOCK or lower RLIMIT_MEMLOCK";
-    if (WEXITSTATUS(status) == 2)
+    case 2:
         return "limits suite: mlock still succeeds after dropping CAP_IPC_LOCK and lowering "
                "RLIMIT_MEMLOCK";
-    return NULL;
+    default:
+        return "limits suite: precondition child failed";
+    }
 }
 
 int main(void)

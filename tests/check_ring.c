@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -542,8 +541,9 @@ END_TEST
 
 /* In the child: every call on the inherited ring is E_HANDLE, and the child
  * can still create and use a ring of its own. Returns a failure count. */
-static int child_checks(HIORING inherited)
+static int child_checks(void *arg)
 {
+    HIORING inherited = arg;
     int bad = 0;
     IORING_INFO info;
     IORING_CQE cqe;
@@ -569,14 +569,7 @@ START_TEST(rings_inherited_by_a_fork_child_return_e_handle_there)
 {
     HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
     ck_assert_int_eq(iore_build_nop(ring, 5, IOSQE_FLAGS_NONE), S_OK);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        _exit(child_checks(ring) == 0 ? 0 : 1);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(tu_run_in_child(child_checks, ring), 0);
 
     /* The parent's ring is untouched: its queued entry is still there. */
     UINT32 n = 0;

@@ -26,7 +26,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,8 +464,9 @@ END_TEST
 
 /* In a fork child: the inherited ring is dead, and a ring of the child's
  * own runs a real read. Returns the number of failed checks. */
-static int fork_child_checks(HIORING inherited)
+static int fork_child_checks(void *arg)
 {
+    HIORING inherited = arg;
     int bad = 0;
     UINT32 n = SENTINEL;
     IORING_CQE cqe;
@@ -493,14 +493,7 @@ START_TEST(fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_d
     build_held_reads(ring, 1, 1);
     submit_now(ring, 1);
     tu_gate_wait_held(1);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        _exit(fork_child_checks(ring) == 0 ? 0 : 1);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(tu_run_in_child(fork_child_checks, ring), 0);
 
     /* The parent's read still completes normally. */
     tu_gate_release(1);

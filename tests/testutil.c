@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +94,56 @@ void tu_skip(const char *reason)
     fprintf(stderr, "SKIP: %s\n", reason);
     fflush(NULL);
     exit(TU_SKIP);
+}
+
+/* ------------------------------------------------------------------ child */
+
+/* The parent's end: the child's result, or -1 when it never came. */
+static int child_result(int fd, pid_t pid)
+{
+    int result = -1;
+    size_t got = 0;
+    while (got < sizeof result) {
+        ssize_t n = read(fd, (char *)&result + got, sizeof result - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0 || errno != EINTR)
+            break;
+    }
+    close(fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
+    if (got == sizeof result)
+        return result;
+    fprintf(stderr, "tu_run_in_child: child died without a result (wait status %#x)\n",
+            (unsigned)status);
+    return -1;
+}
+
+int tu_run_in_child(int (*fn)(void *arg), void *arg)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        perror("tu_run_in_child: pipe");
+        return -1;
+    }
+    fflush(NULL); /* or the child flushes the parent's buffered output again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("tu_run_in_child: fork");
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        int result = fn(arg);
+        /* _exit: no atexit handlers (the scratch directory is the parent's). */
+        _exit(write(p[1], &result, sizeof result) == (ssize_t)sizeof result ? 0 : 1);
+    }
+    close(p[1]);
+    return child_result(p[0], pid);
 }
 
 /* ------------------------------------------------------------------ waits */

@@ -32,6 +32,18 @@ HANDLE tu_open(const char *path, int rw);
  * (resource missing), called from main() before the runner starts. */
 void tu_skip(const char *reason) __attribute__((noreturn));
 
+/* ---- a child process */
+
+/* Runs fn(arg) in a forked child and returns what fn returned there (0 by
+ * convention meaning "all went well"), or -1, with the reason on stderr, if
+ * the child could not be started or died before fn returned. The result
+ * comes back through a pipe, not the exit status, which a checker may own
+ * (valgrind makes a fork child that inherits the parent's other threads
+ * exit with its error code). Usable from tests (assert on the result) and
+ * from main()'s precondition probes: it asserts nothing itself. fn must not
+ * use Check's assertions; arg is the child's copy of the parent's memory. */
+int tu_run_in_child(int (*fn)(void *arg), void *arg);
+
 /* ---- waiting without sleeping */
 
 /* A deadlock guard for waits that must end: past it the test fails with a
