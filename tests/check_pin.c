@@ -19,11 +19,8 @@
 
 #include <check.h>
 #include <errno.h>
-#include <linux/capability.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -41,15 +38,7 @@ static SIZE_T page(void)
  * -1 if it cannot be read. */
 static long read_vmlck_pages(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
+    long kb = tu_vmlck_kb();
     return kb < 0 ? -1 : kb * 1024 / (long)page();
 }
 
@@ -318,25 +307,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ RLIMIT_MEMLOCK */
 
-/* Drops CAP_IPC_LOCK from the effective and permitted sets; 0 or -1. */
-static int drop_ipc_lock(void)
-{
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return -1;
-    data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-    data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-    data[CAP_TO_INDEX(CAP_IPC_LOCK)].inheritable &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-    if (syscall(SYS_capset, &hdr, data) != 0)
-        return -1;
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return -1;
-    return (data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK)) ? -1 : 0;
-}
-
 struct limit {
     rlim_t pages;
     int (*fn)(void);
@@ -346,7 +316,7 @@ static int limited_child(void *arg)
 {
     const struct limit *l = arg;
     struct rlimit rl = { l->pages * page(), l->pages * page() };
-    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0 || drop_ipc_lock() != 0)
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0 || tu_drop_ipc_lock() != 0)
         return 77;
     return l->fn();
 }
@@ -449,7 +419,7 @@ static int impose_a_limit(void *arg)
 {
     (void)arg;
     struct rlimit rl = { page(), page() };
-    return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 && drop_ipc_lock() == 0 ? 0 : 1;
+    return setrlimit(RLIMIT_MEMLOCK, &rl) == 0 && tu_drop_ipc_lock() == 0 ? 0 : 1;
 }
 
 /* Whether a child can lower RLIMIT_MEMLOCK and shed CAP_IPC_LOCK here. */

@@ -19,7 +19,6 @@
 #include "testutil.h"
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -779,20 +778,6 @@ START_TEST(replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes)
 END_TEST
 
 /* ============================================================ pin (VmLck) */
-static long vmlck_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
 static long pages_kb(size_t npages)
 {
     return (long)(npages * page_size() / 1024);
@@ -803,7 +788,7 @@ static long vmlck_base;
 static void pin_setup(void)
 {
     hooks_setup();
-    vmlck_base = vmlck_kb();
+    vmlck_base = tu_vmlck_kb();
     ck_assert_int_ge(vmlck_base, 0);
 }
 
@@ -811,7 +796,7 @@ static void pin_setup(void)
 static void pin_teardown(void)
 {
     tu_gate_remove();
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
 }
 
 /* A buffer at page offset `offset` (bytes) of `pages` pages plus `extra`
@@ -836,13 +821,13 @@ START_TEST(pin_registering_raises_vmlck_by_exact_page_count)
     IORING_BUFFER_INFO table[1] = {{p + c->offset, (UINT32)(c->pages * ps + c->extra)}};
     size_t want = (c->offset + table[0].Length - 1) / ps - c->offset / ps + 1;
     must_register_buffers(ring, 1, table);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(want));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(want));
     IORE_RING_STATS st = ring_stats(ring);
     ck_assert_uint_eq(st.bytes_pinned, table[0].Length);
     ck_assert_uint_eq(st.bytes_unpinned, 0);
     ULONG_PTR info;
     ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     CloseIoRing(ring);
     free_pages(p);
 }
@@ -856,9 +841,9 @@ START_TEST(pin_two_buffers_sharing_a_page_lock_it_once)
     /* Pages 0-1 and 1-2: page 1 is shared. */
     IORING_BUFFER_INFO table[2] = {{p, (UINT32)(ps + 100)}, {p + ps + 200, (UINT32)ps}};
     must_register_buffers(ring, 2, table);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(3));
     CloseIoRing(ring);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     free_pages(p);
 }
 END_TEST
@@ -870,11 +855,11 @@ START_TEST(pin_two_rings_registering_the_same_memory_share_pages)
     IORING_BUFFER_INFO table[1] = {{p, (UINT32)(3 * page_size())}};
     must_register_buffers(r1, 1, table);
     must_register_buffers(r2, 1, table);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(3));
     ck_assert_int_eq(CloseIoRing(r1), S_OK);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(3));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(3));
     ck_assert_int_eq(CloseIoRing(r2), S_OK);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     free_pages(p);
 }
 END_TEST
@@ -885,9 +870,9 @@ START_TEST(pin_close_ioring_releases_the_pages)
     unsigned char *p = alloc_pages(2);
     IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
     must_register_buffers(ring, 1, table);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(2));
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     free_pages(p);
 }
 END_TEST
@@ -901,7 +886,7 @@ START_TEST(pin_replacing_with_the_same_entry_keeps_the_pages_locked)
     hold_first_read();
     must_register_buffers(ring, 1, table);
     ck_assert_int_eq(atomic_load(&munlocks), 0);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(2));
     tu_gate_remove();
     CloseIoRing(ring);
     free_pages(p);
@@ -916,7 +901,7 @@ START_TEST(pin_failed_registration_unpins_the_entries_before_the_bad_one)
     ULONG_PTR info;
     ck_assert_int_eq(register_buffers(ring, 2, table, &info), HR_NOACCESS);
     ck_assert_uint_eq(info, 1);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     CloseIoRing(ring);
     free_pages(p);
 }
@@ -966,7 +951,7 @@ START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
     start_held_read(ring, h, (UINT32)(2 * ps));
     ULONG_PTR info;
     ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(2));
     ck_assert_int_eq(atomic_load(&munlocks), 0);
     tu_gate_release(1);
     IORING_CQE cqe = next_cqe(ring);
@@ -974,7 +959,7 @@ START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
     ck_assert_int_eq(cqe.ResultCode, S_OK);
     ck_assert_uint_eq(cqe.Information, 2 * ps);
     assert_pattern(p, 2 * ps, 0);
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     tu_gate_remove();
     CloseIoRing(ring);
     CloseHandle(h);
@@ -992,16 +977,16 @@ START_TEST(pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes)
     must_register_buffers(ring, 1, table);
     start_held_read(ring, h, (UINT32)(2 * ps));
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
-    ck_assert_int_eq(vmlck_kb() - vmlck_base, pages_kb(2));
+    ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(2));
     ck_assert_int_eq(atomic_load(&munlocks), 0);
     tu_gate_release(1);
     /* The CQE of a closed ring is discarded: the unpin itself is the signal.
      * The hook runs just before munlock, so wait for the count to follow. */
     tu_sem_wait_ms(&munlocked, WAIT_MS);
     uint64_t deadline = GetTickCount64() + WAIT_MS;
-    while (vmlck_kb() != vmlck_base && GetTickCount64() < deadline)
+    while (tu_vmlck_kb() != vmlck_base && GetTickCount64() < deadline)
         sched_yield();
-    ck_assert_int_eq(vmlck_kb(), vmlck_base);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     assert_pattern(p, 2 * ps, 0);
     tu_gate_remove();
     CloseHandle(h);
@@ -1015,23 +1000,9 @@ END_TEST
 #define LIMIT (64 * 1024)
 #define BIG (1024 * 1024)
 
-static int drop_ipc_lock(void)
-{
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return -errno;
-    int word = CAP_IPC_LOCK / 32;
-    uint32_t bit = 1u << (CAP_IPC_LOCK % 32);
-    data[word].effective &= ~bit;
-    data[word].permitted &= ~bit;
-    data[word].inheritable &= ~bit;
-    return syscall(SYS_capset, &hdr, data) == 0 ? 0 : -errno;
-}
-
 static int enter_limited(void)
 {
-    int err = drop_ipc_lock();
+    int err = tu_drop_ipc_lock();
     if (err)
         return err;
     struct rlimit rl;
@@ -1096,11 +1067,11 @@ START_TEST(limits_refused_mlock_leaves_buffer_unpinned_and_registration_succeeds
     IORE_RING_STATS st = ring_stats(ring);
     ck_assert_uint_eq(st.bytes_pinned, 64);
     ck_assert_uint_eq(st.bytes_unpinned, BIG);
-    ck_assert_int_eq(vmlck_kb(), pages_kb(1));
+    ck_assert_int_eq(tu_vmlck_kb(), pages_kb(1));
     ck_assert_int_eq(read_through_buffer(ring, h, 1, 4096, 4096), S_OK);
     assert_pattern(big + 4096, 4096, 0);
     CloseIoRing(ring);
-    ck_assert_int_eq(vmlck_kb(), 0);
+    ck_assert_int_eq(tu_vmlck_kb(), 0);
     CloseHandle(h);
     free_pages(small);
     free_pages(big);
@@ -1148,7 +1119,7 @@ static void assert_strict_failure(void)
     ck_assert_uint_eq(info, 1);
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
     ck_assert_uint_eq(ring_stats(ring).registered_buffers, 0);
-    ck_assert_int_eq(vmlck_kb(), 0);
+    ck_assert_int_eq(tu_vmlck_kb(), 0);
     ck_assert_str_eq(captured_stderr(), "");
     CloseIoRing(ring);
     CloseHandle(h);
@@ -1199,7 +1170,7 @@ START_TEST(limits_replacement_gets_the_room_the_old_table_held)
     IORE_RING_STATS st = ring_stats(ring);
     ck_assert_uint_eq(st.bytes_pinned, n * page_size());
     ck_assert_uint_eq(st.bytes_unpinned, 0);
-    ck_assert_int_eq(vmlck_kb(), pages_kb(n));
+    ck_assert_int_eq(tu_vmlck_kb(), pages_kb(n));
     CloseIoRing(ring);
     free_pages(a);
     free_pages(b);
@@ -1298,7 +1269,7 @@ static void kernel_munlock(void *p, size_t len)
 
 static const char *pin_unavailable(void)
 {
-    if (vmlck_kb() < 0)
+    if (tu_vmlck_kb() < 0)
         return "pin suite: /proc/self/status has no VmLck line";
     size_t len = 16 * page_size();
     void *p = VirtualAlloc(NULL, len, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);

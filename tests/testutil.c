@@ -12,7 +12,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/capability.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +97,43 @@ void tu_skip(const char *reason)
     fprintf(stderr, "SKIP: %s\n", reason);
     fflush(NULL);
     exit(TU_SKIP);
+}
+
+/* ------------------------------------------------------------------ locked memory */
+
+long tu_vmlck_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* With capget/capset directly, so the tests need no libcap. */
+int tu_drop_ipc_lock(void)
+{
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    const unsigned word = CAP_TO_INDEX(CAP_IPC_LOCK);
+    const uint32_t bit = CAP_TO_MASK(CAP_IPC_LOCK);
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -errno;
+    data[word].effective &= ~bit;
+    data[word].permitted &= ~bit;
+    data[word].inheritable &= ~bit;
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -errno;
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -errno;
+    return (data[word].effective & bit) ? -EPERM : 0;
 }
 
 /* ------------------------------------------------------------------ child */

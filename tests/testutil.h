@@ -32,6 +32,16 @@ HANDLE tu_open(const char *path, int rw);
  * (resource missing), called from main() before the runner starts. */
 void tu_skip(const char *reason) __attribute__((noreturn));
 
+/* ---- locked memory */
+
+/* VmLck of this process from /proc/self/status: what the kernel really
+ * has locked, in kB; -1 if there is no such line. */
+long tu_vmlck_kb(void);
+/* Drops CAP_IPC_LOCK from this process's effective, permitted and
+ * inheritable sets, for good (so RLIMIT_MEMLOCK applies to root too);
+ * checks that it is gone. 0 or -errno. Call it in a child. */
+int tu_drop_ipc_lock(void);
+
 /* ---- a child process */
 
 /* Runs fn(arg) in a forked child and returns what fn returned there (0 by
