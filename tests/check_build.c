@@ -27,7 +27,6 @@
 #define OVERFLOW_HR ((HRESULT)0x80070216)
 #define FLAG_HR IORING_E_REQUIRED_FLAG_NOT_SUPPORTED
 #define BAD_KIND ((IORING_REF_KIND)2)
-#define SENTINEL 0xdeadbeefu
 
 static HANDLE file;
 static size_t page;
@@ -263,7 +262,7 @@ START_TEST(parameter_error_fails_the_builder_and_queues_nothing)
     ck_assert_msg(hr == row->hr, "%s: 0x%08x, expected 0x%08x", row->name, (unsigned)hr,
                   (unsigned)row->hr);
     ck_assert_uint_eq(queued(ring), 0);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), S_OK);
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
@@ -277,7 +276,7 @@ START_TEST(with_skip_parameter_error_is_posted_in_the_cqe_with_information_0)
     UINT_PTR ud = 0x1000 + (UINT_PTR)_i;
     HRESULT hr = row->build(ring, ud);
     ck_assert_msg(hr == S_OK, "%s: builder 0x%08x", row->name, (unsigned)hr);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 1, INFINITE, &n), S_OK);
     ck_assert_uint_eq(n, 1);
     IORING_CQE cqe;
@@ -497,7 +496,7 @@ START_TEST(submitting_frees_the_sq_and_entries_keep_their_order_across_wraps)
         int n = 5 + round % 4; /* uneven, so head and tail wrap at different slots */
         for (int i = 0; i < n; i++)
             ck_assert_int_eq(iore_build_nop(ring, next++, IOSQE_FLAGS_NONE), S_OK);
-        UINT32 got = SENTINEL;
+        UINT32 got = TU_SENTINEL;
         ck_assert_int_eq(SubmitIoRing(ring, (UINT32)n, INFINITE, &got), S_OK);
         ck_assert_uint_eq(got, (UINT32)n);
         IORING_CQE cqe;
@@ -552,7 +551,7 @@ START_TEST(concurrent_builders_lose_no_entry_and_keep_each_threads_order)
     for (int i = 0; i < BUILDERS; i++)
         ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(shared_ring, 0, 0, &n), S_OK);
     ck_assert_uint_eq(n, BUILDERS * PER_BUILDER);
     UINT_PTR next[BUILDERS] = { 0 };

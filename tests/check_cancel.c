@@ -29,8 +29,6 @@
 #define HR_ABORTED ((HRESULT)0x800703E3)
 #define HR_NOT_FOUND ((HRESULT)0x80070490)
 #define HR_INDEX_OOB ((HRESULT)0x800701DA)
-#define SENTINEL_HR ((HRESULT)0x7eadbeef)
-#define SENTINEL_INFO ((ULONG_PTR)0xa5a5a5a5a5a5a5a5ull)
 #define FILE_LEN 65536
 #define READ_LEN 4096
 #define CANCEL_UD 1000
@@ -153,7 +151,7 @@ struct seen {
 
 static void pop_all(HIORING r, struct seen *s)
 {
-    IORING_CQE cqe = { 0, SENTINEL_HR, SENTINEL_INFO };
+    IORING_CQE cqe = { 0, TU_SENTINEL_HR, TU_SENTINEL_INFO };
     while (PopIoRingCompletion(r, &cqe) == S_OK) {
         ck_assert_uint_le(cqe.UserData, CANCEL_UD);
         s->cqe[cqe.UserData] = cqe;

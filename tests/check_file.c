@@ -37,7 +37,7 @@
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define SENTINEL 0xA5A5A5A5u
+#define SENTINEL 0xA5A5A5A5u /* a DWORD of memset(..., 0xA5): not TU_SENTINEL */
 #define SENTINEL64 INT64_C(0x5A5A5A5A5A5A5A5A)
 
 /* ------------------------------------------------------------------ helpers */

@@ -22,7 +22,6 @@
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define SENTINEL 0xDEADBEEFu
 
 static HANDLE new_event(void)
 {
@@ -42,7 +41,7 @@ static const uintptr_t bad_values[] = {
 
 START_TEST(closehandle_on_a_value_never_issued_fails_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle((HANDLE)bad_values[_i]), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -51,9 +50,9 @@ END_TEST
 START_TEST(closehandle_on_an_event_succeeds_and_leaves_the_last_error)
 {
     HANDLE h = new_event();
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle(h), TRUE);
-    ck_assert_uint_eq(GetLastError(), SENTINEL);
+    ck_assert_uint_eq(GetLastError(), TU_SENTINEL);
 }
 END_TEST
 
@@ -61,7 +60,7 @@ START_TEST(closehandle_twice_fails_the_second_time_with_error_invalid_handle)
 {
     HANDLE h = new_event();
     ck_assert_int_eq(CloseHandle(h), TRUE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle(h), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -71,7 +70,7 @@ START_TEST(closed_handle_is_invalid_for_other_calls)
 {
     HANDLE h = new_event();
     ck_assert_int_eq(CloseHandle(h), TRUE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     ck_assert_int_eq(SetEvent(h), FALSE);
@@ -97,7 +96,7 @@ START_TEST(closehandle_on_an_ioring_fails_and_leaves_the_ring_open)
     HIORING ring = NULL;
     IORING_INFO info;
     ck_assert_int_eq(CreateIoRing(IORING_VERSION_3, flags, 8, 8, &ring), S_OK);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle((HANDLE)ring), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     ck_assert_int_eq(GetIoRingInfo(ring, &info), S_OK);
@@ -111,7 +110,7 @@ START_TEST(closehandle_on_a_find_handle_fails_and_findclose_still_works)
     WIN32_FIND_DATAA fd;
     HANDLE h = FindFirstFileA(path, &fd);
     ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle(h), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     ck_assert_int_eq(FindClose(h), TRUE);
@@ -184,7 +183,7 @@ START_TEST(stale_handle_stays_invalid_after_its_slot_is_reused)
     }
     ck_assert_msg(fresh, "no handle reused the stale value's low word");
     ck_assert_int_eq(ResetEvent(fresh), TRUE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForSingleObject(stale, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     ck_assert_int_eq(CloseHandle(stale), FALSE);
@@ -409,7 +408,7 @@ START_TEST(fsync_eio_makes_flushfilebuffers_fail_once_with_error_not_ready)
 {
     HANDLE h = scratch_rw();
     ck_assert_int_eq(iore_fault_inject("fsync", 1, EIO), 0);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(FlushFileBuffers(h), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_READY);
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
@@ -488,7 +487,7 @@ START_TEST(fault_hook_returning_an_errno_fails_the_call)
     HANDLE h = scratch_rw();
     struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_with = EROFS };
     iore_fault_set_hook(record_hook, &s);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(FlushFileBuffers(h), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_ACCESS_DENIED);
     iore_fault_clear();

@@ -14,7 +14,6 @@
 
 #include "testutil.h"
 
-#define SENTINEL 0xDEADBEEFu
 
 /* Some tests end in the SIGSEGV a protection promises; sanitizers must let
  * it through to Check instead of reporting it. */
@@ -77,7 +76,7 @@ END_TEST
 
 START_TEST(virtualalloc_with_zero_size_fails_with_error_invalid_parameter)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(NULL, 0, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
 }
@@ -91,7 +90,7 @@ static const DWORD bad_protections[] = {
 
 START_TEST(virtualalloc_with_a_bad_protection_fails_with_error_invalid_parameter)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(NULL, page(), MEM_COMMIT | MEM_RESERVE, bad_protections[_i]));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
 }
@@ -111,7 +110,7 @@ static const DWORD bad_types[] = {
 
 START_TEST(virtualalloc_with_a_bad_allocation_type_fails_with_error_invalid_parameter)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(NULL, page(), bad_types[_i], PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
 }
@@ -119,7 +118,7 @@ END_TEST
 
 START_TEST(virtualalloc_with_large_pages_fails_with_error_privilege_not_held)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(NULL, 2 << 20, MEM_COMMIT | MEM_RESERVE | MEM_LARGE_PAGES,
                                     PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_PRIVILEGE_NOT_HELD_);
@@ -141,7 +140,7 @@ END_TEST
 START_TEST(committing_outside_any_reservation_fails_with_error_invalid_address)
 {
     BYTE *r = alloc(4 * page(), MEM_RESERVE, PAGE_NOACCESS);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     /* Runs past the end of the reservation. */
     ck_assert_ptr_null(VirtualAlloc(r + 3 * page(), 2 * page(), MEM_COMMIT, PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
@@ -162,7 +161,7 @@ END_TEST
 START_TEST(virtualalloc_at_an_address_in_use_fails_with_error_invalid_address)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(p, page(), MEM_RESERVE, PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -173,10 +172,10 @@ START_TEST(virtualalloc_outside_the_user_address_range_fails_with_error_invalid_
 {
     SYSTEM_INFO si;
     GetSystemInfo(&si);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc((LPVOID)(uintptr_t)0x1000, page(), MEM_RESERVE, PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc((BYTE *)si.lpMaximumApplicationAddress - page() + 1,
                                     2 * page(), MEM_RESERVE, PAGE_READWRITE));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
@@ -198,7 +197,7 @@ END_TEST
 START_TEST(mem_reset_outside_any_allocation_fails_with_error_invalid_address)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(VirtualAlloc(p, 2 * page(), MEM_RESET, PAGE_NOACCESS));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -226,7 +225,7 @@ END_TEST
 START_TEST(virtualfree_release_with_a_size_fails_with_error_invalid_parameter)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(p, 1, MEM_RELEASE), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     p[0] = 1; /* still allocated */
@@ -237,7 +236,7 @@ END_TEST
 START_TEST(virtualfree_release_inside_a_region_fails_with_error_invalid_address)
 {
     BYTE *p = alloc(2 * page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(p + page(), 0, MEM_RELEASE), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -248,7 +247,7 @@ START_TEST(virtualfree_release_twice_fails_with_error_invalid_address)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(p, 0, MEM_RELEASE), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
 }
@@ -257,10 +256,10 @@ END_TEST
 START_TEST(virtualfree_release_of_memory_not_from_virtualalloc_fails_with_error_invalid_address)
 {
     static BYTE not_ours[1];
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(not_ours, 0, MEM_RELEASE), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(NULL, 0, MEM_RELEASE), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
 }
@@ -272,7 +271,7 @@ static const DWORD bad_free_types[] = { 0, MEM_RELEASE | MEM_DECOMMIT, 0x10000 /
 START_TEST(virtualfree_with_a_bad_free_type_fails_with_error_invalid_parameter)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(p, 0, bad_free_types[_i]), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -283,7 +282,7 @@ START_TEST(released_memory_is_no_longer_mapped)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(p, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
 }
@@ -295,7 +294,7 @@ START_TEST(release_unmaps_the_whole_region_after_partial_commits)
     ck_assert_ptr_nonnull(VirtualAlloc(r + 6 * page(), page(), MEM_COMMIT, PAGE_READWRITE));
     ck_assert(VirtualFree(r, 0, MEM_RELEASE));
     for (int i = 0; i < 8; i++) {
-        SetLastError(SENTINEL);
+        SetLastError(TU_SENTINEL);
         ck_assert_int_eq(VirtualLock(r + i * page(), 1), FALSE);
         ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
     }
@@ -327,7 +326,7 @@ END_TEST
 START_TEST(decommit_outside_any_region_fails_with_error_invalid_address)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualFree(p, 2 * page(), MEM_DECOMMIT), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_ADDRESS);
     p[0] = 1; /* unchanged */
@@ -349,7 +348,7 @@ END_TEST
 START_TEST(virtualunlock_of_memory_never_locked_fails_with_error_not_locked)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -361,7 +360,7 @@ START_TEST(virtualunlock_twice_fails_the_second_time_with_error_not_locked)
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualLock(p, page()));
     ck_assert(VirtualUnlock(p, page()));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -372,7 +371,7 @@ START_TEST(virtualunlock_partly_outside_the_locked_range_fails_and_unlocks_nothi
 {
     BYTE *p = alloc(2 * page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualLock(p, page()));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, 2 * page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualUnlock(p, page())); /* still locked */
@@ -383,10 +382,10 @@ END_TEST
 START_TEST(virtuallock_with_size_zero_fails_with_error_invalid_parameter)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(p, 0), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, 0), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
@@ -395,7 +394,7 @@ END_TEST
 
 START_TEST(virtuallock_of_a_wrapping_range_fails_with_error_invalid_parameter)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock((LPVOID)(uintptr_t)-4096, 8192), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
 }
@@ -405,10 +404,10 @@ START_TEST(virtuallock_of_unmapped_memory_fails_with_error_noaccess)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(p, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(NULL, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
 }
@@ -429,7 +428,7 @@ START_TEST(releasing_locked_memory_drops_its_locks)
     ck_assert(VirtualFree(p, 0, MEM_RELEASE));
     BYTE *q = VirtualAlloc(p, page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_eq(q, p);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(q, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualFree(q, 0, MEM_RELEASE));
@@ -441,7 +440,7 @@ START_TEST(decommitting_locked_memory_drops_its_locks)
     BYTE *p = alloc(2 * page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert(VirtualLock(p, 2 * page()));
     ck_assert(VirtualFree(p + page(), page(), MEM_DECOMMIT));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p + page(), page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualUnlock(p, page()));
@@ -453,7 +452,7 @@ START_TEST(virtuallock_failing_in_mlock_fails_with_error_working_set_quota)
 {
     BYTE *p = alloc(page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert_int_eq(iore_fault_inject("mlock", 1, ENOMEM), 0);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(p, page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_WORKING_SET_QUOTA);
     /* Nothing stayed locked. */

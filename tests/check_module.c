@@ -14,7 +14,6 @@
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define SENTINEL 0xDEADBEEFu
 
 /* Every function the modules export, with its address as the program sees
  * it, and the apiset level that first has it (0: kernel32/kernelbase only;
@@ -83,7 +82,7 @@ START_TEST(each_module_exports_exactly_its_functions_at_their_addresses)
     HMODULE m = load(modules[mi].name);
     const struct fn *f = &functions[fi];
     int exported = modules[mi].level == 4 ? 1 : (f->level >= 1 && f->level <= modules[mi].level);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     FARPROC p = GetProcAddress(m, f->name);
     if (exported) {
         ck_assert_msg(p == f->addr, "%s!%s is %p, expected %p", modules[mi].name, f->name,
@@ -115,7 +114,7 @@ START_TEST(getprocaddress_of_an_unknown_name_fails_with_error_proc_not_found)
                                          "iore_build_nop", "malloc" };
     HMODULE m = load("kernel32.dll");
     for (size_t i = 0; i < N(names); i++) {
-        SetLastError(SENTINEL);
+        SetLastError(TU_SENTINEL);
         ck_assert_msg(GetProcAddress(m, names[i]) == NULL, "found %s", names[i]);
         ck_assert_uint_eq(GetLastError(), ERROR_PROC_NOT_FOUND);
     }
@@ -125,10 +124,10 @@ END_TEST
 START_TEST(getprocaddress_by_ordinal_fails_with_error_proc_not_found)
 {
     HMODULE m = load("kernelbase.dll");
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetProcAddress(m, (LPCSTR)(uintptr_t)1) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_PROC_NOT_FOUND);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetProcAddress(m, (LPCSTR)(uintptr_t)0xFFFF) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_PROC_NOT_FOUND);
 }
@@ -137,7 +136,7 @@ END_TEST
 START_TEST(getprocaddress_on_a_module_not_loaded_fails_with_error_mod_not_found)
 {
     static int not_a_module;
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetProcAddress((HMODULE)&not_a_module, "CreateIoRing") == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
 }
@@ -146,10 +145,10 @@ END_TEST
 START_TEST(getprocaddress_on_the_main_program_does_not_find_library_functions)
 {
     /* The .exe does not export CreateIoRing; kernelbase.dll does. */
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetProcAddress(GetModuleHandleA(NULL), "CreateIoRing") == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_PROC_NOT_FOUND);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetProcAddress(NULL, "malloc") == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_PROC_NOT_FOUND);
 }
@@ -195,7 +194,7 @@ static const char *const unknown_modules[] = {
 
 START_TEST(loadlibrary_of_an_unknown_module_fails_with_error_mod_not_found)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(LoadLibraryA(unknown_modules[_i]) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
 }
@@ -203,7 +202,7 @@ END_TEST
 
 START_TEST(getmodulehandle_of_an_unknown_module_fails_with_error_mod_not_found)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetModuleHandleA(unknown_modules[_i]) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
 }
@@ -211,10 +210,10 @@ END_TEST
 
 START_TEST(loadlibraryw_of_an_unknown_module_fails_with_error_mod_not_found)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(LoadLibraryW(L"nosuch.dll") == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(GetModuleHandleW(L"nosuch.dll") == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
 }
@@ -222,10 +221,10 @@ END_TEST
 
 START_TEST(loadlibrary_of_null_fails_with_error_invalid_parameter)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(LoadLibraryA(NULL) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert(LoadLibraryW(NULL) == NULL);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
 }
@@ -265,7 +264,7 @@ END_TEST
 
 START_TEST(freelibrary_of_null_fails_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(FreeLibrary(NULL), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -274,7 +273,7 @@ END_TEST
 START_TEST(freelibrary_of_something_else_fails_with_error_mod_not_found)
 {
     HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(FreeLibrary((HMODULE)e), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_MOD_NOT_FOUND);
     CloseHandle(e);
@@ -284,7 +283,7 @@ END_TEST
 START_TEST(closehandle_of_a_module_fails_with_error_invalid_handle)
 {
     HMODULE m = load("kernel32.dll");
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle((HANDLE)m), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     ck_assert(GetProcAddress(m, "CloseHandle") != NULL);

@@ -32,9 +32,6 @@
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define SENTINEL_UD ((UINT_PTR)0x5e5e5e5e5e5e5e5eull)
-#define SENTINEL_INFO ((ULONG_PTR)0xa5a5a5a5a5a5a5a5ull)
-#define SENTINEL_HR ((HRESULT)0x7eadbeef)
 #define HR_EOF ((HRESULT)0x80070026)
 #define HR_BROKEN_PIPE ((HRESULT)0x8007006D)
 #define HR_NOACCESS ((HRESULT)0x800703E6)
@@ -101,7 +98,7 @@ static void submit_wait(HIORING ring, UINT32 wait)
 
 static IORING_CQE pop(HIORING ring)
 {
-    IORING_CQE cqe = { SENTINEL_UD, SENTINEL_HR, SENTINEL_INFO };
+    IORING_CQE cqe = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
     return cqe;
 }
@@ -806,9 +803,9 @@ START_TEST(pipe_read_pends_until_data_arrives_and_survives_closing_its_handle)
     IORING_BUFFER_REF b = IoRingBufferRefFromPointer(buf);
     ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, sizeof buf, 0, 50, IOSQE_FLAGS_NONE), S_OK);
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
-    IORING_CQE cqe = { SENTINEL_UD, SENTINEL_HR, SENTINEL_INFO };
+    IORING_CQE cqe = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_FALSE); /* nothing written yet */
-    ck_assert_uint_eq(cqe.UserData, SENTINEL_UD);
+    ck_assert_uint_eq(cqe.UserData, TU_SENTINEL_UD);
     CloseHandle(rd); /* the dispatched op holds the file object */
     ck_assert_int_eq(write(p[1], "late", 4), 4);
     submit_wait(ring, 1);

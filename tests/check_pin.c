@@ -25,7 +25,6 @@
 
 #include "testutil.h"
 
-#define SENTINEL 0xDEADBEEFu
 
 static SIZE_T page(void)
 {
@@ -227,7 +226,7 @@ START_TEST(virtualunlock_of_pages_only_a_registration_pins_fails_with_error_not_
     ck_assert_int_eq(CreateIoRing(IORING_VERSION_3, flags, 8, 16, &ring), S_OK);
     register_buffer(ring, p, (UINT32)(2 * page()));
     ck_assert_int_eq(vmlck_pages(), base + 2);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, 2 * page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert_int_eq(vmlck_pages(), base + 2);
@@ -291,12 +290,12 @@ START_TEST(a_lock_failing_part_way_undoes_the_pages_it_had_locked)
     ck_assert(VirtualLock(p + 2 * page(), 2 * page())); /* pages 2..3 */
     /* Run 0..1 is locked by the first mlock, run 4..9 fails in the second. */
     ck_assert_int_eq(iore_fault_inject("mlock", 2, ENOMEM), 0);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualLock(p, 10 * page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_WORKING_SET_QUOTA);
     iore_fault_clear();
     ck_assert_int_eq(vmlck_pages(), base + 2);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(VirtualUnlock(p, 10 * page()), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOT_LOCKED);
     ck_assert(VirtualUnlock(p + 2 * page(), 2 * page()));
@@ -336,7 +335,7 @@ static int lock_beyond_the_limit(void)
     BYTE *p = VirtualAlloc(NULL, 8 * page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     if (!p)
         return 1;
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     if (VirtualLock(p, 8 * page()))
         return 2;
     if (GetLastError() != ERROR_WORKING_SET_QUOTA)
@@ -367,7 +366,7 @@ static int overlapping_lock_beyond_the_limit(void)
         return 1;
     if (!VirtualLock(p, 3 * page()))
         return 2;
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     if (VirtualLock(p + page(), 4 * page()) || GetLastError() != ERROR_WORKING_SET_QUOTA)
         return 3;
     if (!VirtualUnlock(p, 3 * page()))
@@ -383,7 +382,7 @@ static int lock_with_a_zero_limit(void)
     BYTE *p = VirtualAlloc(NULL, page(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     if (!p)
         return 1;
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     if (VirtualLock(p, page()) || GetLastError() != ERROR_WORKING_SET_QUOTA)
         return 2;
     return 0;

@@ -17,7 +17,6 @@
 
 #include "testutil.h"
 
-#define SENTINEL 0xDEADBEEFu
 #define MUST_MS 10000
 #define NEGATIVE_MS 200
 
@@ -60,7 +59,7 @@ static void join(HANDLE t)
 START_TEST(createthread_reports_the_id_the_thread_sees_as_its_own)
 {
     struct probe pr = { .code = 0 };
-    DWORD id = SENTINEL;
+    DWORD id = TU_SENTINEL;
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, &id);
     ck_assert_ptr_nonnull(t);
     join(t);
@@ -86,7 +85,7 @@ START_TEST(createthread_with_a_stack_size_runs_the_thread)
     HANDLE t = CreateThread(NULL, 256 * 1024, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     join(t);
-    DWORD code = SENTINEL;
+    DWORD code = TU_SENTINEL;
     ck_assert(GetExitCodeThread(t, &code));
     ck_assert_uint_eq(code, 7);
     CloseHandle(t);
@@ -105,22 +104,22 @@ END_TEST
 
 START_TEST(createthread_without_a_start_routine_fails_with_error_invalid_parameter)
 {
-    DWORD id = SENTINEL;
-    SetLastError(SENTINEL);
+    DWORD id = TU_SENTINEL;
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(CreateThread(NULL, 0, NULL, NULL, 0, &id));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
-    ck_assert_uint_eq(id, SENTINEL);
+    ck_assert_uint_eq(id, TU_SENTINEL);
 }
 END_TEST
 
 START_TEST(createthread_with_unknown_flags_fails_with_error_invalid_parameter)
 {
     struct probe pr = { .code = 0 };
-    DWORD id = SENTINEL;
-    SetLastError(SENTINEL);
+    DWORD id = TU_SENTINEL;
+    SetLastError(TU_SENTINEL);
     ck_assert_ptr_null(CreateThread(NULL, 0, probe_main, &pr, 0x1, &id));
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
-    ck_assert_uint_eq(id, SENTINEL);
+    ck_assert_uint_eq(id, TU_SENTINEL);
 }
 END_TEST
 
@@ -148,7 +147,7 @@ START_TEST(suspended_thread_does_not_run_until_resumed)
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, CREATE_SUSPENDED, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(WaitForSingleObject(pr.ran, NEGATIVE_MS), WAIT_TIMEOUT);
-    DWORD code = SENTINEL;
+    DWORD code = TU_SENTINEL;
     ck_assert(GetExitCodeThread(t, &code));
     ck_assert_uint_eq(code, STILL_ACTIVE);
     ck_assert_uint_eq(ResumeThread(t), 1);
@@ -205,7 +204,7 @@ START_TEST(resumethread_on_a_closed_thread_handle_fails_with_error_invalid_handl
     ck_assert_ptr_nonnull(t);
     join(t);
     ck_assert(CloseHandle(t));
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(ResumeThread(t), (DWORD)-1);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -228,7 +227,7 @@ static HANDLE not_a_thread(int i)
 
 START_TEST(resumethread_on_a_handle_that_is_not_a_thread_fails_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(ResumeThread(not_a_thread(_i)), (DWORD)-1);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -241,7 +240,7 @@ START_TEST(getexitcodethread_is_still_active_while_running_then_the_return_value
     struct probe pr = { .gate = event(TRUE, FALSE), .code = 42 };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
-    DWORD code = SENTINEL;
+    DWORD code = TU_SENTINEL;
     ck_assert(GetExitCodeThread(t, &code));
     ck_assert_uint_eq(code, STILL_ACTIVE);
     SetEvent(pr.gate);
@@ -255,11 +254,11 @@ END_TEST
 
 START_TEST(getexitcodethread_on_a_handle_that_is_not_a_thread_fails_and_leaves_the_output)
 {
-    DWORD code = SENTINEL;
-    SetLastError(SENTINEL);
+    DWORD code = TU_SENTINEL;
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(GetExitCodeThread(not_a_thread(_i), &code), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
-    ck_assert_uint_eq(code, SENTINEL);
+    ck_assert_uint_eq(code, TU_SENTINEL);
 }
 END_TEST
 
@@ -269,7 +268,7 @@ START_TEST(getexitcodethread_with_null_output_fails_with_error_noaccess)
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     join(t);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(GetExitCodeThread(t, NULL), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
     CloseHandle(t);
@@ -459,7 +458,7 @@ END_TEST
 
 START_TEST(queryperformancecounter_with_null_fails_with_error_noaccess)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(QueryPerformanceCounter(NULL), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
 }
@@ -467,7 +466,7 @@ END_TEST
 
 START_TEST(queryperformancefrequency_with_null_fails_with_error_noaccess)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(QueryPerformanceFrequency(NULL), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
 }

@@ -38,7 +38,6 @@
 
 #define FILE_LEN (1u << 20)
 #define SENTINEL 0xEE
-#define CQE_SENTINEL ((ULONG_PTR)0xDEADBEEF)
 #define WAIT_MS 20000   /* deadlock guard only; nothing relies on timing */
 
 /* ------------------------------------------------------------ helpers */
@@ -129,7 +128,7 @@ static HRESULT register_files(HIORING ring, UINT32 n, const HANDLE *h, ULONG_PTR
 
 static void must_register_buffers(HIORING ring, UINT32 n, const IORING_BUFFER_INFO *b)
 {
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_buffers(ring, n, b, &info), S_OK);
     ck_assert_uint_eq(info, n);
 }
@@ -185,7 +184,7 @@ START_TEST(register_files_reports_count_in_information)
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
     HANDLE table[3] = {h, INVALID_HANDLE_VALUE, h};
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_files(ring, 3, table, &info), S_OK);
     ck_assert_uint_eq(info, 3);
     ck_assert_uint_eq(ring_stats(ring).registered_files, 3);
@@ -273,7 +272,7 @@ START_TEST(register_files_count_zero_null_unregisters)
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
     HANDLE table[1] = {h};
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
     ck_assert_int_eq(register_files(ring, 0, NULL, &info), S_OK);
     ck_assert_uint_eq(info, 0);
@@ -322,7 +321,7 @@ START_TEST(register_files_deferred_parameter_error_leaves_no_table)
     HIORING ring = new_ring_flags(IORING_CREATE_SKIP_BUILDER_PARAM_CHECKS);
     HANDLE h = open_pattern_file();
     HANDLE table[1] = {h};
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_files(ring, 1, table, &info), S_OK);
     ck_assert_int_eq(register_files(ring, 1, NULL, &info), E_INVALIDARG);
     ck_assert_uint_eq(info, 0);
@@ -476,7 +475,7 @@ START_TEST(register_buffers_count_zero_null_unregisters)
     unsigned char *p = alloc_pages(1);
     IORING_BUFFER_INFO table[1] = {{p, 64}};
     must_register_buffers(ring, 1, table);
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
     ck_assert_uint_eq(info, 0);
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
@@ -572,7 +571,7 @@ START_TEST(register_buffers_bad_entry_fails_with_noaccess_and_its_index)
     IORING_BUFFER_INFO ok_table[1] = {{p, 64}};
     must_register_buffers(ring, 1, ok_table);
     IORING_BUFFER_INFO table[4] = {{p, 64}, {NULL, 0}, bad_entry(bad_kinds[_i]), {p, 64}};
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_buffers(ring, 4, table, &info), HR_NOACCESS);
     ck_assert_uint_eq(info, 2);
     /* The failed registration leaves no table at all. */
@@ -593,7 +592,7 @@ START_TEST(register_buffers_deferred_parameter_error_leaves_no_table)
     unsigned char *p = alloc_pages(1);
     IORING_BUFFER_INFO table[1] = {{p, 64}};
     must_register_buffers(ring, 1, table);
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_buffers(ring, 1, NULL, &info), E_INVALIDARG);
     ck_assert_uint_eq(info, 0);
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
@@ -1114,7 +1113,7 @@ static void assert_strict_failure(void)
     IORING_BUFFER_INFO ok[1] = {{small, 64}};
     must_register_buffers(ring, 1, ok);
     IORING_BUFFER_INFO table[3] = {{small, 64}, {big, BIG}, {small, 32}};
-    ULONG_PTR info = CQE_SENTINEL;
+    ULONG_PTR info = TU_SENTINEL_INFO;
     ck_assert_int_eq(register_buffers(ring, 3, table, &info), HR_WORKING_SET_QUOTA);
     ck_assert_uint_eq(info, 1);
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 16), HR_INDEX_OUT_OF_BOUNDS);

@@ -33,7 +33,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define TIMEOUT_HR ((HRESULT)0x800705B4)
-#define SENTINEL 0xdeadbeefu
 #define FILE_LEN 65536
 #define HELD_READ_LEN 512
 
@@ -89,7 +88,7 @@ static void build_held_reads(HIORING ring, int n, UINT_PTR ud)
 
 static void submit_now(HIORING ring, UINT32 expect_submitted)
 {
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), S_OK);
     ck_assert_uint_eq(n, expect_submitted);
 }
@@ -157,7 +156,7 @@ static void *bg_main(void *arg)
 
 static void bg_start(struct bg_submit *b, HIORING ring, UINT32 wait, UINT32 ms)
 {
-    *b = (struct bg_submit){ .ring = ring, .wait = wait, .ms = ms, .submitted = SENTINEL };
+    *b = (struct bg_submit){ .ring = ring, .wait = wait, .ms = ms, .submitted = TU_SENTINEL };
     ck_assert_int_eq(pthread_create(&b->thread, NULL, bg_main, b), 0);
 }
 
@@ -205,7 +204,7 @@ START_TEST(submit_follows_the_examples_of_ioring_md_9_4)
     HIORING ring = new_ring(IORING_VERSION_4, 32, 64);
     make_state(ring, ex->u, ex->f, ex->s, ex->s_held);
 
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     HRESULT hr = SubmitIoRing(ring, ex->wait, ex->ms, &n);
     ck_assert_msg(hr == ex->hr, "row %d: 0x%08x, expected 0x%08x", _i, (unsigned)hr,
                   (unsigned)ex->hr);
@@ -229,7 +228,7 @@ START_TEST(submit_timeout_waits_at_least_the_given_milliseconds)
     build_held_reads(ring, 1, 1);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 1, 50, &n), TIMEOUT_HR);
     ck_assert_double_ge(ms_since(&t0), 50.0);
     ck_assert_uint_eq(n, 1);
@@ -284,7 +283,7 @@ START_TEST(submit_on_an_invalid_ring_returns_e_handle_and_writes_zero)
 {
     HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     /* Row 1 comes before row 2 (wait > CQ). */
     ck_assert_int_eq(SubmitIoRing(ring, 1000, 0, &n), E_HANDLE);
     ck_assert_uint_eq(n, 0);
@@ -296,14 +295,14 @@ START_TEST(submit_when_cq_cannot_hold_everything_returns_too_full_then_succeeds_
     /* CQ = 16: U=10, F=4, S=3 -> 17 > 16. */
     HIORING ring = new_ring(IORING_VERSION_4, 8, 16);
     make_state(ring, 10, 4, 3, 0);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_COMPLETION_QUEUE_TOO_FULL);
     ck_assert_uint_eq(n, 0);
     ck_assert_uint_eq(queued(ring), 3);
 
     IORING_CQE cqe;
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    n = SENTINEL;
+    n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), S_OK);
     ck_assert_uint_eq(n, 3);
     finish(ring);
@@ -314,7 +313,7 @@ START_TEST(submit_checks_wait_against_cq_before_fullness)
 {
     HIORING ring = new_ring(IORING_VERSION_4, 8, 16);
     make_state(ring, 10, 4, 3, 0);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 17, 0, &n), E_INVALIDARG);
     ck_assert_uint_eq(n, 0);
     finish(ring);
@@ -326,7 +325,7 @@ START_TEST(submit_exactly_filling_the_cq_is_allowed)
     /* CQ = 16: U=9, F=4, S=3 -> 16. */
     HIORING ring = new_ring(IORING_VERSION_4, 8, 16);
     make_state(ring, 9, 4, 3, 0);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 16, 0, &n), TIMEOUT_HR);
     ck_assert_uint_eq(n, 3);
     finish(ring);
@@ -344,14 +343,14 @@ START_TEST(second_submit_while_the_first_waits_returns_submit_in_progress)
     tu_gate_wait_dispatched(1); /* b is inside SubmitIoRing */
 
     build_nops(ring, 2, 2);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_SUBMIT_IN_PROGRESS);
     ck_assert_uint_eq(n, 0);
     ck_assert_uint_eq(queued(ring), 2);
 
     tu_gate_release(1);
     bg_join(&b, S_OK, 1);
-    n = SENTINEL;
+    n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), S_OK);
     ck_assert_uint_eq(n, 2);
     finish(ring);
@@ -367,7 +366,7 @@ START_TEST(second_submit_while_the_first_is_in_a_drain_returns_submit_in_progres
     bg_start(&b, ring, 0, 0);
     tu_gate_wait_dispatched(1);
 
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_SUBMIT_IN_PROGRESS);
     ck_assert_uint_eq(n, 0);
     tu_gate_release(1);
@@ -386,10 +385,10 @@ START_TEST(submit_in_progress_is_checked_after_wait_against_cq_and_before_fullne
     tu_gate_wait_dispatched(1);
 
     build_nops(ring, 2, 9); /* S=2 + F=5 + U=10 = 17 > 16 */
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 17, 0, &n), E_INVALIDARG);
     ck_assert_uint_eq(n, 0);
-    n = SENTINEL;
+    n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, &n), IORING_E_SUBMIT_IN_PROGRESS);
     ck_assert_uint_eq(n, 0);
 
@@ -468,7 +467,7 @@ static int fork_child_checks(void *arg)
 {
     HIORING inherited = arg;
     int bad = 0;
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     IORING_CQE cqe;
     tu_gate_remove(); /* the child's reads run unhindered */
     bad += SubmitIoRing(inherited, IORING_SUBMIT_WAIT_ALL, INFINITE, &n) != E_HANDLE || n != 0;
@@ -559,7 +558,7 @@ START_TEST(drain_with_nothing_in_flight_does_not_block)
     HIORING ring = new_ring(IORING_VERSION_4, 0, 0);
     build_drain_nop(ring, 1);
     build_drain_nop(ring, 2);
-    UINT32 n = SENTINEL;
+    UINT32 n = TU_SENTINEL;
     ck_assert_int_eq(SubmitIoRing(ring, 2, 0, &n), S_OK);
     ck_assert_uint_eq(n, 2);
     finish(ring);
@@ -632,7 +631,7 @@ START_TEST(capacity_rule_holds_with_builders_and_pops_racing_the_submitter)
     ck_assert_int_eq(pthread_create(&tp, NULL, stress_popper, &s), 0);
     UINT32 total = 0;
     while (total < STRESS_OPS) {
-        UINT32 n = SENTINEL;
+        UINT32 n = TU_SENTINEL;
         HRESULT hr = SubmitIoRing(s.ring, 0, 0, &n);
         if (hr == IORING_E_COMPLETION_QUEUE_TOO_FULL)
             ck_assert_uint_eq(n, 0);

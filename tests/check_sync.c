@@ -19,7 +19,6 @@
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define SENTINEL 0xDEADBEEFu
 /* How long a test waits for something that must happen (a failure, not a
  * pass, if it elapses) and for something that must not. */
 #define MUST_MS 10000
@@ -72,7 +71,7 @@ END_TEST
 
 START_TEST(createevent_unnamed_sets_last_error_to_zero)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     HANDLE e = event(FALSE, FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_SUCCESS);
     CloseHandle(e);
@@ -224,7 +223,7 @@ static HANDLE not_an_event(int i)
 
 START_TEST(setevent_on_a_handle_that_is_not_an_event_fails_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(SetEvent(not_an_event(_i)), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -232,7 +231,7 @@ END_TEST
 
 START_TEST(resetevent_on_a_handle_that_is_not_an_event_fails_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(ResetEvent(not_an_event(_i)), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -248,7 +247,7 @@ START_TEST(setevent_on_a_thread_handle_fails_with_error_invalid_handle)
 {
     HANDLE gate = event(TRUE, FALSE);
     HANDLE t = thread(park, gate);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_int_eq(SetEvent(t), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     SetEvent(gate);
@@ -261,7 +260,7 @@ END_TEST
 
 START_TEST(wait_on_an_invalid_handle_returns_wait_failed_with_error_invalid_handle)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForSingleObject(not_an_event(_i), 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
 }
@@ -271,7 +270,7 @@ START_TEST(waitformultipleobjects_with_one_invalid_handle_fails_with_error_inval
 {
     HANDLE e = event(TRUE, TRUE);
     HANDLE hs[] = { e, not_an_event(_i) };
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
     CloseHandle(e);
@@ -281,7 +280,7 @@ END_TEST
 START_TEST(waitformultipleobjects_with_zero_handles_fails_with_error_invalid_parameter)
 {
     HANDLE e = event(TRUE, TRUE);
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(0, &e, FALSE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     CloseHandle(e);
@@ -294,7 +293,7 @@ START_TEST(waitformultipleobjects_with_more_than_64_handles_fails_with_error_inv
     HANDLE hs[MAXIMUM_WAIT_OBJECTS + 1];
     for (size_t i = 0; i < N(hs); i++)
         hs[i] = e;
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(N(hs), hs, FALSE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     CloseHandle(e);
@@ -317,7 +316,7 @@ END_TEST
 
 START_TEST(waitformultipleobjects_with_null_array_fails_with_error_noaccess)
 {
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(1, NULL, FALSE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_NOACCESS);
 }
@@ -327,7 +326,7 @@ START_TEST(wait_all_with_the_same_event_twice_fails_with_error_invalid_parameter
 {
     HANDLE e = event(TRUE, TRUE);
     HANDLE hs[] = { e, e };
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, TRUE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     CloseHandle(e);
@@ -339,7 +338,7 @@ START_TEST(wait_all_with_two_handles_to_one_named_event_fails_with_error_invalid
     HANDLE a = CreateEventA(NULL, TRUE, TRUE, "check_sync.dup");
     HANDLE b = CreateEventA(NULL, TRUE, TRUE, "check_sync.dup");
     HANDLE hs[] = { a, b };
-    SetLastError(SENTINEL);
+    SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, TRUE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
     CloseHandle(a);
@@ -416,7 +415,7 @@ static DWORD WINAPI wait_all_thread(LPVOID p)
 
 START_TEST(blocked_wait_all_takes_nothing_until_every_event_is_signalled)
 {
-    struct wait_all_arg a = { { event(FALSE, FALSE), event(FALSE, FALSE) }, SENTINEL };
+    struct wait_all_arg a = { { event(FALSE, FALSE), event(FALSE, FALSE) }, TU_SENTINEL };
     HANDLE t = thread(wait_all_thread, &a);
     /* Whether or not the waiter is blocked yet, it cannot take hs[0] alone. */
     ck_assert(SetEvent(a.hs[0]));
@@ -532,7 +531,7 @@ START_TEST(manual_reset_event_releases_every_waiter)
     ck_assert_uint_eq(WaitForMultipleObjects(N(t), t, TRUE, MUST_MS), WAIT_OBJECT_0);
     ck_assert_int_eq(__atomic_load_n(&w.count, __ATOMIC_SEQ_CST), (LONG)N(t));
     for (size_t i = 0; i < N(t); i++) {
-        DWORD code = SENTINEL;
+        DWORD code = TU_SENTINEL;
         ck_assert(GetExitCodeThread(t[i], &code));
         ck_assert_uint_eq(code, 0);
         CloseHandle(t[i]);
@@ -572,7 +571,7 @@ START_TEST(auto_reset_event_passed_between_threads_admits_one_at_a_time)
         t[i] = thread(run_baton, &b);
     ck_assert_uint_eq(WaitForMultipleObjects(N(t), t, TRUE, 4 * MUST_MS), WAIT_OBJECT_0);
     for (size_t i = 0; i < N(t); i++) {
-        DWORD code = SENTINEL;
+        DWORD code = TU_SENTINEL;
         ck_assert(GetExitCodeThread(t[i], &code));
         ck_assert_uint_eq(code, 0);
         CloseHandle(t[i]);

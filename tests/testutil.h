@@ -15,6 +15,14 @@
 /* Exit status automake treats as "skipped". */
 #define TU_SKIP 77
 
+/* Sentinels: values no call under test produces. Tests store them in
+ * outputs (and the last error) before a call, to see that a failure left
+ * them untouched. */
+#define TU_SENTINEL 0xDEADBEEFu                            /* DWORDs, UINT32s */
+#define TU_SENTINEL_UD ((UINT_PTR)0x5e5e5e5e5e5e5e5eull)    /* IORING_CQE fields */
+#define TU_SENTINEL_HR ((HRESULT)0x7eadbeef)
+#define TU_SENTINEL_INFO ((ULONG_PTR)0xa5a5a5a5a5a5a5a5ull)
+
 /* A fresh scratch directory for this process (under $TMPDIR or /tmp),
  * removed with everything in it at exit. Returns its path. */
 const char *tu_scratch_dir(void);
