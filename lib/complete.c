@@ -19,31 +19,41 @@
 
 #include <assert.h>
 
-void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info)
+/* Under r->lock: n entries move from in_flight to the CQ. */
+static void post_locked(struct iore__ring *r, const IORING_CQE *cqes, uint32_t n)
+{
+    assert(r->in_flight >= n);
+    r->in_flight -= n;
+    r->posted += n;
+    if (r->closed || n == 0)
+        return;
+    /* Unreachable by the capacity rule; an internal bug if it fires. */
+    assert(r->cq_tail - r->cq_head + n <= r->cq_size);
+    bool was_empty = r->cq_tail == r->cq_head;
+    for (uint32_t i = 0; i < n; i++)
+        r->cq[r->cq_tail++ & (r->cq_size - 1)] = cqes[i];
+    /* Only the empty -> non-empty edge signals (ioring.md 15). */
+    if (was_empty && r->event)
+        iore__event_set(r->event);
+}
+
+void iore__ring_post_many(struct iore__ring *r, const IORING_CQE *cqes, uint32_t n)
 {
     pthread_mutex_lock(&r->lock);
-    assert(r->in_flight > 0);
-    r->in_flight--;
-    r->posted++;
-    if (!r->closed) {
-        /* Unreachable by the capacity rule; an internal bug if it fires. */
-        assert(r->cq_tail - r->cq_head < r->cq_size);
-        r->cq[r->cq_tail++ & (r->cq_size - 1)] = (IORING_CQE){
-            .UserData = user_data,
-            .ResultCode = hr,
-            .Information = info,
-        };
-        /* Only the empty -> non-empty edge signals (ioring.md 15). */
-        if (r->cq_tail - r->cq_head == 1 && r->event)
-            iore__event_set(r->event);
-    }
+    post_locked(r, cqes, n);
     /* The only thread that waits on cond is the submitter (its wait or a
      * DRAIN); every post may be the one it waits for. It registers in
      * `waiters` under the lock before it sleeps, so skipping the signal
      * when nobody is registered loses no wake-up. */
-    if (r->waiters)
+    if (r->waiters && n > 0)
         pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
+}
+
+void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info)
+{
+    const IORING_CQE cqe = { .UserData = user_data, .ResultCode = hr, .Information = info };
+    iore__ring_post_many(r, &cqe, 1);
 }
 
 IORE_API HRESULT PopIoRingCompletion(HIORING ioRing, IORING_CQE *cqe)

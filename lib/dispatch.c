@@ -404,24 +404,41 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  *
  * A batch of cached reads is bound by the copying the kernel does for each
  * one, on one core. For a run of at least HELP_MIN reads the submitter
- * resolves every entry (registration tables are only ever read on its
- * thread), then offers the inline attempts to one pool runner as well:
- * both threads take the next op from a shared cursor, so a helper that
- * starts late (or never: a busy pool, a loaded machine) just takes fewer.
- * Before returning, the submitter withdraws the helper's work item if it
- * has not started, else waits for it to finish the op it took; every
- * attempt is RWF_NOWAIT, so that wait is short. The ops stay on the
- * submitter's stack; one that must wait is copied out (go_async) by
- * whichever thread tried it. Only reads are run this way: writes, and
- * anything on a non-seekable descriptor, keep their SQ order.
+ * offers the inline attempts to one pool runner as soon as the first op is
+ * resolved, and goes on resolving the others (registration tables are
+ * only ever read on its thread), publishing each in run->ready; then it
+ * attempts ops too. Both threads take the next op from a shared cursor,
+ * so a helper that starts late (or never: a busy pool, a loaded machine)
+ * just takes fewer, and one that is early spins briefly for the next op
+ * to be published (it claims an op only once it is). Before finishing, the submitter withdraws the helper's work
+ * item if it has not started, else waits for it to finish the op it took;
+ * every attempt is RWF_NOWAIT, so that wait is short.
  *
- * Ownership: run->ops[i] belongs to the thread whose fetch_add on
- * run->next returned i. The ops were filled in before the work item was
- * queued (pool.lock orders them before the helper's reads). run->lock
- * protects helper_done; the helper touches nothing of the run after
- * unlocking it in run_done().
+ * The helper only makes system calls: each thread writes the outcome into
+ * the op it took (op->next, op->hr, op->done), and after the join the
+ * submitter finishes the whole run alone: buffer holds go, every CQE is
+ * posted in one critical section (iore__ring_post_many), then the file
+ * references go. So the ring lock, the file's reference count and the
+ * CQ's cache lines never bounce between the two cores. An op that must
+ * wait is copied out (go_async) by the submitter at that point.
+ *
+ * Only reads of seekable files are attempted in parallel: from the first
+ * entry on a non-seekable descriptor on, the submitter stops publishing
+ * and attempts the rest of the run alone, in SQ order, after the join.
+ * Writes are never part of a run.
+ *
+ * Ownership: run->ops[i] belongs to the submitter until it is published
+ * (release store of run->ready, paired with the acquire in run_claim()),
+ * then to the thread whose compare-exchange on run->next took i, and after
+ * the join to the submitter again: the helper's writes are ordered before
+ * the submitter's reads by helper_done (release in run_done, acquire in
+ * run_join) or by pool.lock when the item was withdrawn. run->lock
+ * protects helper_done for the sleeping wait; the helper touches nothing
+ * of the run after unlocking it in run_done().
  */
 #define HELP_MIN 16u
+#define READY_FINAL 0x80000000u /* run->ready: no more ops will be published */
+#define CLAIM_SPIN 1000u        /* pauses the helper waits for the next op */
 
 static inline void cpu_relax(void)
 {
@@ -433,7 +450,7 @@ static inline void cpu_relax(void)
 struct run {
     struct iore__work work;     /* the helper's pool item */
     struct iore__op *ops;
-    uint32_t n;
+    atomic_uint ready;          /* ops published, | READY_FINAL once complete */
     atomic_uint next;           /* next index to take, both threads */
     atomic_bool helper_done;    /* also under lock, for the sleeping wait */
     pthread_mutex_t lock;
@@ -442,16 +459,53 @@ struct run {
 
 #define RUN_OF(w) ((struct run *)(void *)((char *)(w) - offsetof(struct run, work)))
 
-static void run_take(struct run *run)
+/* Submitter: ops[0..n) may be taken; final: no more will come. Pairs with
+ * the acquire in run_claim(). */
+static void run_publish(struct run *run, uint32_t n, bool final)
+{
+    iore__store_release(&run->ready, n | (final ? READY_FINAL : 0));
+}
+
+/* Claims the next published op into *out. False when every op is taken,
+ * or, for the helper (patient), when the submitter has not published the
+ * next one within a short spin: it may be descheduled on a loaded
+ * machine, and it takes whatever the helper leaves anyway. */
+static bool run_claim(struct run *run, uint32_t *out, bool patient)
+{
+    unsigned spin = 0;
+    uint32_t i = iore__load_relaxed(&run->next);
+    for (;;) {
+        uint32_t st = iore__load_acquire(&run->ready); /* pairs with run_publish */
+        if (i < (st & ~READY_FINAL)) {
+            /* Relaxed: ops[i] was published by the acquire above. On
+             * failure i is reloaded. */
+            if (atomic_compare_exchange_weak_explicit(&run->next, &i, i + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                *out = i;
+                return true;
+            }
+            continue;
+        }
+        if ((st & READY_FINAL) || !patient || ++spin > CLAIM_SPIN)
+            return false;
+        cpu_relax();
+        i = iore__load_relaxed(&run->next);
+    }
+}
+
+static void run_take(struct run *run, bool patient)
 {
     uint32_t i;
-    while ((i = atomic_fetch_add_explicit(&run->next, 1, memory_order_relaxed)) < run->n)
-        op_attempt(&run->ops[i]);
+    while (run_claim(run, &i, patient)) {
+        struct iore__op *op = &run->ops[i];
+        op->next = iore__op_io(op, true);
+    }
 }
 
 static void run_work(struct iore__work *w)
 {
-    run_take(RUN_OF(w));
+    run_take(RUN_OF(w), true);
 }
 
 /* The helper after run_work (status 0), or the submitter that withdrew
@@ -480,6 +534,8 @@ static void run_join(struct run *run)
     while (!iore__load_acquire(&run->helper_done))
         pthread_cond_wait(&run->cond, &run->lock);
     pthread_mutex_unlock(&run->lock);
+    pthread_cond_destroy(&run->cond);
+    pthread_mutex_destroy(&run->lock);
 }
 
 /* Offers run to a pool runner; false if the pool cannot take it. */
@@ -500,32 +556,88 @@ fail_lock:
     return false;
 }
 
+/* Submitter, after the join: the CQEs of every op that finished, in one
+ * post; the rest go asynchronous. The order of op_finish() is kept: the
+ * buffer hold goes before the CQE is visible, the file after. */
+static void run_finish(struct iore__ring *r, struct iore__op *ops, uint32_t n)
+{
+    IORING_CQE cqes[IORE_RUN_MAX];
+    uint32_t ncqe = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct iore__op *op = &ops[i];
+        if (op->next != IORE_IO_DONE) {
+            go_async(op, op->next);
+            continue;
+        }
+        if (op->hold)
+            iore__reg_buffer_put(op->hold);
+        cqes[ncqe++] = (IORING_CQE){
+            .UserData = op->user_data,
+            .ResultCode = op->hr,
+            .Information = op->hr == S_OK ? op->done : 0,
+        };
+    }
+    iore__ring_post_many(r, cqes, ncqe);
+    for (uint32_t i = 0; i < n; i++)
+        if (ops[i].next == IORE_IO_DONE)
+            iore__file_put(ops[i].file);
+}
+
 bool iore__dispatch_runnable(const struct iore__sqe *sqe)
 {
     return (sqe->opcode == IORING_OP_READ || sqe->opcode == IORING_OP_READ_SCATTER) &&
            sqe->deferred == S_OK;
 }
 
+/* Submitter: resolves sqes[*i..n) into ops[*nops..], publishing each,
+ * until the first op on a non-seekable descriptor (left unpublished at
+ * ops[*nops - 1]: returns true) or the end (false). The helper is offered
+ * the run once the first op is published, if the run is long enough. */
+static bool run_prepare(struct iore__ring *r, struct run *run, const struct iore__sqe *sqes,
+                        uint32_t n, uint32_t *i, uint32_t *nops, bool *helped)
+{
+    bool may_help = n >= HELP_MIN;
+    for (; *i < n; (*i)++) {
+        struct iore__op *op = &run->ops[*nops];
+        if (!op_start(op, r, &sqes[*i]))
+            continue;
+        (*nops)++;
+        if (!op->file->seekable) {
+            (*i)++;
+            return true;
+        }
+        run_publish(run, *nops, false);
+        if (may_help && !*helped)
+            *helped = run_help(run);
+    }
+    return false;
+}
+
 void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n)
 {
     struct iore__op ops[IORE_RUN_MAX];
     struct run run = { .ops = ops };
-    bool seekable = true;
+    uint32_t i = 0, nops = 0;
+    bool helped = false;
     assert(n <= IORE_RUN_MAX);
-    for (uint32_t i = 0; i < n; i++) {
-        if (op_start(&ops[run.n], r, &sqes[i])) {
-            seekable = seekable && ops[run.n].file->seekable;
-            run.n++;
+    atomic_init(&run.ready, 0);
+    atomic_init(&run.next, 0);
+    bool stream = run_prepare(r, &run, sqes, n, &i, &nops, &helped);
+    /* The unpublished non-seekable op (if any) is not part of this. */
+    run_publish(&run, nops - stream, true);
+    run_take(&run, false);
+    if (helped)
+        run_join(&run);
+    /* From a non-seekable descriptor on: one at a time, in SQ order. */
+    if (stream)
+        ops[nops - 1].next = iore__op_io(&ops[nops - 1], true);
+    for (; i < n; i++) {
+        if (op_start(&ops[nops], r, &sqes[i])) {
+            ops[nops].next = iore__op_io(&ops[nops], true);
+            nops++;
         }
     }
-    atomic_init(&run.next, 0);
-    bool helped = run.n >= HELP_MIN && seekable && run_help(&run);
-    run_take(&run);
-    if (!helped)
-        return;
-    run_join(&run);
-    pthread_cond_destroy(&run.cond);
-    pthread_mutex_destroy(&run.lock);
+    run_finish(r, ops, nops);
 }
 
 static HRESULT dispatch_cancel(struct iore__ring *r, const struct iore__sqe *sqe)

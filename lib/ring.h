@@ -19,12 +19,14 @@
  *      calling thread, and READ/WRITE/FLUSH/SCATTER/GATHER inline when that
  *      cannot block, else on the pool. iore__dispatch_run() does the same
  *      for a run of reads, with a pool runner helping with the inline
- *      attempts. Every dispatched entry ends in exactly one call of
- *      iore__ring_post(), from whatever thread finished it.
+ *      attempts. Every dispatched entry is posted exactly once, by
+ *      iore__ring_post() from whatever thread finished it, or as one of
+ *      the CQEs of an iore__ring_post_many() (the inline part of a run).
  *   4. iore__ring_post() (complete.c) moves the entry from in_flight to the
  *      CQ in one step under ring->lock (so S + F + U only ever shrinks by
  *      pops), sets the completion event on the empty -> non-empty edge and
- *      wakes a waiting submitter.
+ *      wakes a waiting submitter; iore__ring_post_many() does the same for
+ *      several entries in one critical section.
  *
  * Lifetime: the handle table holds one reference on the ring while HIORING
  * is open; every dispatched asynchronous op holds another until it has
@@ -116,6 +118,10 @@ static inline void iore__ring_put(struct iore__ring *r) { iore__obj_unref(&r->ob
 /* Posts the CQE of one dispatched entry; any thread; exactly once per entry.
  * The caller must hold a reference on r for the duration of the call. */
 void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info);
+/* n (0..IORE_RUN_MAX) posts in one critical section, in array order: the
+ * same effect as n calls of iore__ring_post(), one lock round trip and at
+ * most one wake-up. */
+void iore__ring_post_many(struct iore__ring *r, const IORING_CQE *cqes, uint32_t n);
 /* Whether op exists on a ring of r's version (IsIoRingOpSupported, the
  * builders' E_NOTIMPL gate). */
 bool iore__ring_has_op(const struct iore__ring *r, IORING_OP_CODE op);
