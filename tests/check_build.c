@@ -40,10 +40,7 @@ static IORING_BUFFER_INFO bufinfo[2];
 
 static void setup(void)
 {
-    char *path = tu_make_file("build", 65536);
-    file = tu_open(path, 1);
-    ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
-    free(path);
+    file = tu_pattern_file("build", 65536, 1);
     page = (size_t)sysconf(_SC_PAGESIZE);
     pages = aligned_alloc(page, 4 * page);
     ck_assert_ptr_nonnull(pages);

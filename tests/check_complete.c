@@ -15,7 +15,6 @@
 
 #include <check.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -32,10 +31,7 @@ static char bufs[64][READ_LEN];
 
 static void setup(void)
 {
-    char *path = tu_make_file("complete", FILE_LEN);
-    file = tu_open(path, 0);
-    ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
-    free(path);
+    file = tu_pattern_file("complete", FILE_LEN, 0);
     ck_assert_int_eq(CreateIoRing(IORING_VERSION_4, no_flags, 0, 0, &ring), S_OK);
 }
 
@@ -80,13 +76,6 @@ static int signaled(HANDLE ev)
     DWORD w = WaitForSingleObject(ev, 0);
     ck_assert(w == WAIT_OBJECT_0 || w == WAIT_TIMEOUT);
     return w == WAIT_OBJECT_0;
-}
-
-static HANDLE new_event(BOOL manual)
-{
-    HANDLE ev = CreateEventA(NULL, manual, FALSE, NULL);
-    ck_assert_ptr_nonnull(ev);
-    return ev;
 }
 
 /* ------------------------------------------------------------------ 10.1 */
@@ -149,7 +138,7 @@ END_TEST
 
 START_TEST(event_is_set_only_on_the_empty_to_non_empty_edge)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     nops(3, 0);
     ck_assert(signaled(ev));
@@ -165,7 +154,7 @@ END_TEST
 
 START_TEST(setting_the_event_does_not_signal_it_even_with_completions_waiting)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     nops(2, 0);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     ck_assert(!signaled(ev));
@@ -175,7 +164,7 @@ END_TEST
 
 START_TEST(auto_reset_event_is_consumed_by_one_wait_and_set_again_on_the_next_edge)
 {
-    HANDLE ev = new_event(FALSE);
+    HANDLE ev = tu_event(FALSE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     nops(2, 0);
     ck_assert(signaled(ev));
@@ -189,7 +178,7 @@ END_TEST
 
 START_TEST(caller_may_close_its_event_handle_after_setting_it)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     ck_assert(CloseHandle(ev));
     /* The ring's own reference keeps the event alive for these edges. */
@@ -203,7 +192,7 @@ END_TEST
 
 START_TEST(null_event_removes_the_association)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, NULL), S_OK);
     nops(1, 0);
@@ -214,7 +203,7 @@ END_TEST
 
 START_TEST(a_second_event_replaces_the_first)
 {
-    HANDLE first = new_event(TRUE), second = new_event(TRUE);
+    HANDLE first = tu_event(TRUE, FALSE), second = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, first), S_OK);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, second), S_OK);
     nops(1, 0);
@@ -227,7 +216,7 @@ END_TEST
 
 static void expect_rejected_event(HANDLE bad)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, bad), E_INVALIDARG);
     /* A rejected call changes nothing: the first event is still used. */
@@ -250,7 +239,7 @@ END_TEST
 
 START_TEST(closed_event_handle_returns_e_invalidarg)
 {
-    HANDLE gone = new_event(TRUE);
+    HANDLE gone = tu_event(TRUE, FALSE);
     ck_assert(CloseHandle(gone));
     expect_rejected_event(gone);
 }
@@ -258,7 +247,7 @@ END_TEST
 
 START_TEST(closing_the_ring_releases_its_event_reference)
 {
-    HANDLE ev = new_event(TRUE);
+    HANDLE ev = tu_event(TRUE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     nops(1, 0);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
@@ -274,7 +263,7 @@ END_TEST
 START_TEST(a_completion_posted_on_a_pool_thread_sets_the_event)
 {
     tu_gate_install(TU_GATE_HOLD_ALL, NULL, NULL);
-    HANDLE ev = new_event(FALSE);
+    HANDLE ev = tu_event(FALSE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     build_read(5, 1);
     ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
@@ -294,7 +283,7 @@ START_TEST(draining_on_each_signal_of_an_auto_reset_event_receives_every_complet
     /* The documented consumer loop: wait, then pop until S_FALSE. Reads
      * complete on whatever thread finishes them, concurrently with the
      * pops, so edges and pops interleave in every way. */
-    HANDLE ev = new_event(FALSE);
+    HANDLE ev = tu_event(FALSE, FALSE);
     ck_assert_int_eq(SetIoRingCompletionEvent(ring, ev), S_OK);
     const int total = 16 * 20;
     int got = 0;

@@ -23,13 +23,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static HANDLE new_event(void)
-{
-    HANDLE h = CreateEventA(NULL, TRUE, TRUE, NULL);
-    ck_assert_ptr_nonnull(h);
-    return h;
-}
-
 /* ------------------------------------------------------------------ CloseHandle */
 
 /* Values no CreateXxx returns: NULL, INVALID_HANDLE_VALUE (also
@@ -49,7 +42,7 @@ END_TEST
 
 START_TEST(closehandle_on_an_event_succeeds_and_leaves_the_last_error)
 {
-    HANDLE h = new_event();
+    HANDLE h = tu_event(TRUE, TRUE);
     SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle(h), TRUE);
     ck_assert_uint_eq(GetLastError(), TU_SENTINEL);
@@ -58,7 +51,7 @@ END_TEST
 
 START_TEST(closehandle_twice_fails_the_second_time_with_error_invalid_handle)
 {
-    HANDLE h = new_event();
+    HANDLE h = tu_event(TRUE, TRUE);
     ck_assert_int_eq(CloseHandle(h), TRUE);
     SetLastError(TU_SENTINEL);
     ck_assert_int_eq(CloseHandle(h), FALSE);
@@ -68,7 +61,7 @@ END_TEST
 
 START_TEST(closed_handle_is_invalid_for_other_calls)
 {
-    HANDLE h = new_event();
+    HANDLE h = tu_event(TRUE, TRUE);
     ck_assert_int_eq(CloseHandle(h), TRUE);
     SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_FAILED);
@@ -79,13 +72,10 @@ END_TEST
 
 START_TEST(closehandle_on_a_file_succeeds_once)
 {
-    char *path = tu_make_file("close", 16);
-    HANDLE h = tu_open(path, 0);
-    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
+    HANDLE h = tu_pattern_file("close", 16, 0);
     ck_assert_int_eq(CloseHandle(h), TRUE);
     ck_assert_int_eq(CloseHandle(h), FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_HANDLE);
-    free(path);
 }
 END_TEST
 
@@ -120,7 +110,7 @@ END_TEST
 
 START_TEST(handle_of_one_kind_is_invalid_where_another_is_expected)
 {
-    HANDLE ev = new_event();
+    HANDLE ev = tu_event(TRUE, TRUE);
     IORING_INFO info;
     ck_assert_int_eq(GetIoRingInfo((HIORING)ev, &info), E_HANDLE);
     ck_assert_int_eq(CloseIoRing((HIORING)ev), E_HANDLE);
@@ -143,7 +133,7 @@ START_TEST(open_handles_are_distinct_multiples_of_four_never_zero_or_minus_one)
 {
     static HANDLE h[MANY], sorted[MANY];
     for (int i = 0; i < MANY; i++) {
-        h[i] = new_event();
+        h[i] = tu_event(TRUE, TRUE);
         ck_assert_ptr_ne(h[i], INVALID_HANDLE_VALUE);
         ck_assert_uint_eq((uintptr_t)h[i] % 4, 0);
         /* Close every third at once so freed slots are in play too. */
@@ -170,11 +160,11 @@ enum { REUSE_ROUNDS = 1 << 20 };
 
 START_TEST(stale_handle_stays_invalid_after_its_slot_is_reused)
 {
-    HANDLE stale = new_event();
+    HANDLE stale = tu_event(TRUE, TRUE);
     ck_assert_int_eq(CloseHandle(stale), TRUE);
     HANDLE fresh = NULL;
     for (int i = 0; i < REUSE_ROUNDS && !fresh; i++) {
-        HANDLE h = new_event();
+        HANDLE h = tu_event(TRUE, TRUE);
         ck_assert_ptr_ne(h, stale);
         if (((uintptr_t)h & 0xffffffffu) == ((uintptr_t)stale & 0xffffffffu))
             fresh = h;
@@ -251,7 +241,7 @@ START_TEST(lookups_racing_with_close_see_the_object_or_error_invalid_handle)
     for (int i = 0; i < LOOKERS; i++)
         ck_assert_int_eq(pthread_create(&th[i], NULL, looker, &r), 0);
     for (int round = 0; round < RACE_ROUNDS; round++) {
-        r.h = new_event(); /* manual-reset, signalled */
+        r.h = tu_event(TRUE, TRUE); /* manual-reset, signalled */
         for (int i = 0; i < LOOKERS; i++)
             sem_post(&r.go);
         for (int i = 0; i < LOOKERS; i++)
@@ -290,7 +280,7 @@ static void *closer(void *arg)
 START_TEST(concurrent_closes_of_one_handle_succeed_exactly_once)
 {
     for (int round = 0; round < ROUNDS; round++) {
-        struct close_race c = { .h = new_event() };
+        struct close_race c = { .h = tu_event(TRUE, TRUE) };
         pthread_t th[LOOKERS];
         pthread_barrier_init(&c.start, NULL, LOOKERS);
         for (int i = 0; i < LOOKERS; i++)
@@ -315,7 +305,7 @@ static int child_uses_event(void *arg)
 
 START_TEST(event_handles_stay_open_in_a_forked_child)
 {
-    HANDLE h = new_event();
+    HANDLE h = tu_event(TRUE, TRUE);
     ck_assert_int_eq(tu_run_in_child(child_uses_event, h), 0);
     /* The child's reset and close touched its copy only. */
     ck_assert_uint_eq(WaitForSingleObject(h, 0), WAIT_OBJECT_0);
@@ -395,18 +385,9 @@ START_TEST(fault_inject_with_a_null_call_or_no_errno_fails_with_einval)
 }
 END_TEST
 
-static HANDLE scratch_rw(void)
-{
-    char *path = tu_make_file("fault", 64);
-    HANDLE h = tu_open(path, 1);
-    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
-    free(path);
-    return h;
-}
-
 START_TEST(fsync_eio_makes_flushfilebuffers_fail_once_with_error_not_ready)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     ck_assert_int_eq(iore_fault_inject("fsync", 1, EIO), 0);
     SetLastError(TU_SENTINEL);
     ck_assert_int_eq(FlushFileBuffers(h), FALSE);
@@ -418,7 +399,7 @@ END_TEST
 
 START_TEST(fault_fails_exactly_the_nth_call)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     ck_assert_int_eq(iore_fault_inject("fsync", 3, ENOSPC), 0);
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
@@ -431,7 +412,7 @@ END_TEST
 
 START_TEST(fault_with_nth_zero_is_disarmed)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     ck_assert_int_eq(iore_fault_inject("fsync", 1, EIO), 0);
     ck_assert_int_eq(iore_fault_inject("fsync", 0, EIO), 0);
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
@@ -441,7 +422,7 @@ END_TEST
 
 START_TEST(fault_clear_disarms_every_fault)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     ck_assert_int_eq(iore_fault_inject("fsync", 1, EIO), 0);
     iore_fault_clear();
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
@@ -469,7 +450,7 @@ static int record_hook(const char *call, void *arg)
 
 START_TEST(fault_hook_sees_the_call_name)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER };
     iore_fault_set_hook(record_hook, &s);
     ck_assert_int_eq(FlushFileBuffers(h), TRUE);
@@ -484,7 +465,7 @@ END_TEST
 
 START_TEST(fault_hook_returning_an_errno_fails_the_call)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_with = EROFS };
     iore_fault_set_hook(record_hook, &s);
     SetLastError(TU_SENTINEL);
@@ -498,7 +479,7 @@ END_TEST
 
 START_TEST(injected_eintr_is_retried_and_the_call_succeeds)
 {
-    HANDLE h = scratch_rw();
+    HANDLE h = tu_pattern_file("fault", 64, 1);
     struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER };
     ck_assert_int_eq(iore_fault_inject("fsync", 1, EINTR), 0);
     iore_fault_set_hook(record_hook, &s);
@@ -533,7 +514,7 @@ static void *flusher(void *arg)
 
 START_TEST(nth_fault_fires_exactly_once_across_threads)
 {
-    struct flush_race f = { .h = scratch_rw() };
+    struct flush_race f = { .h = tu_pattern_file("fault", 64, 1) };
     pthread_t th[FLUSHERS];
     pthread_barrier_init(&f.start, NULL, FLUSHERS);
     ck_assert_int_eq(iore_fault_inject("fsync", FLUSHERS * FLUSHES / 2, EIO), 0);

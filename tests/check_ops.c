@@ -159,23 +159,20 @@ static void fill(unsigned char *buf, size_t len, unsigned seed)
 
 START_TEST(read_of_cached_data_returns_s_ok_and_the_bytes)
 {
-    char *path = tu_make_file("rd", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("rd", FILE_LEN, 0);
     unsigned char buf[4096];
     assert_cqe(read_at(ring, h, buf, sizeof buf, 1000), S_OK, sizeof buf);
     assert_pattern(buf, sizeof buf, 1000);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(read_on_the_pool_returns_s_ok_and_the_bytes)
 {
-    char *path = tu_make_file("rdp", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("rdp", FILE_LEN, 0);
     unsigned char buf[8192];
     tu_force_pool();
     assert_cqe(read_at(ring, h, buf, sizeof buf, 3), S_OK, sizeof buf);
@@ -183,16 +180,14 @@ START_TEST(read_on_the_pool_returns_s_ok_and_the_bytes)
     assert_pattern(buf, sizeof buf, 3);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 /* EOF cases on both paths (_i: 0 inline, 1 pool). */
 START_TEST(read_reaching_eof_part_way_returns_s_ok_with_the_short_count)
 {
-    char *path = tu_make_file("short", 1000);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("short", 1000, 0);
     unsigned char buf[4096];
     if (_i)
         tu_force_pool();
@@ -201,16 +196,14 @@ START_TEST(read_reaching_eof_part_way_returns_s_ok_with_the_short_count)
     assert_pattern(buf, 800, 200);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(read_at_or_after_eof_fails_with_handle_eof_and_information_0)
 {
     static const UINT64 offsets[] = { 1000, 1001, 1u << 20 };
-    char *path = tu_make_file("eof", 1000);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("eof", 1000, 0);
     unsigned char buf[64];
     if (_i)
         tu_force_pool();
@@ -219,20 +212,17 @@ START_TEST(read_at_or_after_eof_fails_with_handle_eof_and_information_0)
     tu_gate_remove();
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(read_of_length_0_completes_s_ok_with_information_0)
 {
-    char *path = tu_make_file("zero", 10);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("zero", 10, 0);
     assert_cqe(read_at(ring, h, NULL, 0, 5000), S_OK, 0);
     assert_cqe(write_at(ring, h, NULL, 0, 0, FILE_WRITE_FLAGS_NONE), S_OK, 0);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -248,9 +238,8 @@ END_TEST
 
 START_TEST(write_then_read_returns_the_written_bytes)
 {
-    char *path = tu_make_file("wr", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("wr", FILE_LEN, 1);
     unsigned char out[5000], in[5000];
     fill(out, sizeof out, 3);
     if (_i)
@@ -261,15 +250,13 @@ START_TEST(write_then_read_returns_the_written_bytes)
     ck_assert_mem_eq(in, out, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(write_past_eof_extends_the_file)
 {
-    char *path = tu_make_file("ext", 100);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("ext", 100, 1);
     unsigned char out[300], in[300];
     fill(out, sizeof out, 9);
     assert_cqe(write_at(ring, h, out, sizeof out, 1000, FILE_WRITE_FLAGS_NONE), S_OK, sizeof out);
@@ -280,15 +267,13 @@ START_TEST(write_past_eof_extends_the_file)
     ck_assert_mem_eq(in, out, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(write_through_write_completes_s_ok_and_reads_back)
 {
-    char *path = tu_make_file("wt", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("wt", FILE_LEN, 1);
     unsigned char out[4096], in[4096];
     fill(out, sizeof out, 5);
     assert_cqe(write_at(ring, h, out, sizeof out, 8192, FILE_WRITE_FLAGS_WRITE_THROUGH), S_OK,
@@ -297,7 +282,6 @@ START_TEST(write_through_write_completes_s_ok_and_reads_back)
     ck_assert_mem_eq(in, out, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -307,24 +291,21 @@ static const FILE_FLUSH_MODE flush_modes[] = {
 
 START_TEST(flush_in_every_mode_completes_s_ok_with_information_0)
 {
-    char *path = tu_make_file("fl", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("fl", FILE_LEN, 1);
     unsigned char out[512];
     fill(out, sizeof out, 1);
     assert_cqe(write_at(ring, h, out, sizeof out, 0, FILE_WRITE_FLAGS_NONE), S_OK, sizeof out);
     assert_cqe(flush(ring, h, flush_modes[_i]), S_OK, 0);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(write_drained_flush_and_drained_read_see_the_write)
 {
-    char *path = tu_make_file("drain", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("drain", FILE_LEN, 1);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     static unsigned char out[16384], in[16384];
     fill(out, sizeof out, 77);
@@ -347,7 +328,6 @@ START_TEST(write_drained_flush_and_drained_read_see_the_write)
     ck_assert_mem_eq(in, out, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -372,9 +352,8 @@ START_TEST(gather_then_scatter_round_trips_the_pages)
 {
     size_t ps = page_size();
     UINT32 len = (UINT32)(3 * ps + 512); /* last segment partial */
-    char *path = tu_make_file("sg", 0);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("sg", 0, 1);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     struct pages out, in;
     pages_init(&out, 4);
@@ -394,16 +373,14 @@ START_TEST(gather_then_scatter_round_trips_the_pages)
     free(in.mem);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(scatter_reaching_eof_returns_the_short_count_and_at_eof_fails)
 {
     size_t ps = page_size();
-    char *path = tu_make_file("sgeof", ps + 512);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("sgeof", ps + 512, 0);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     struct pages in;
     pages_init(&in, 2);
@@ -417,16 +394,14 @@ START_TEST(scatter_reaching_eof_returns_the_short_count_and_at_eof_fails)
     free(in.mem);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(scatter_segments_changed_to_misaligned_after_build_fail_with_e_invalidarg)
 {
     size_t ps = page_size();
-    char *path = tu_make_file("sgbad", 2 * ps);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("sgbad", 2 * ps, 0);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     struct pages in;
     pages_init(&in, 2);
@@ -437,7 +412,6 @@ START_TEST(scatter_segments_changed_to_misaligned_after_build_fail_with_e_invali
     free(in.mem);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -515,9 +489,8 @@ static void build_op(HIORING ring, IORING_HANDLE_REF f, int k, struct pages *p, 
 
 START_TEST(every_file_op_on_a_closed_handle_completes_with_e_handle)
 {
-    char *path = tu_make_file("closed", 8192);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("closed", 8192, 1);
     CloseHandle(h);
     struct pages p;
     pages_init(&p, 1);
@@ -525,7 +498,6 @@ START_TEST(every_file_op_on_a_closed_handle_completes_with_e_handle)
     assert_cqe(complete_one(ring, 40), E_HANDLE, 0);
     free(p.mem);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -558,9 +530,8 @@ END_TEST
 
 START_TEST(io_on_an_unmapped_raw_buffer_completes_with_error_noaccess)
 {
-    char *path = tu_make_file("fault", 8192);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("fault", 8192, 1);
     size_t ps = page_size();
     void *hole = mmap(NULL, ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ck_assert_ptr_ne(hole, MAP_FAILED);
@@ -572,7 +543,6 @@ START_TEST(io_on_an_unmapped_raw_buffer_completes_with_error_noaccess)
     munmap(hole, ps);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -603,9 +573,8 @@ static const struct {
 
 START_TEST(host_error_completes_with_its_translated_result)
 {
-    char *path = tu_make_file("inj", 4 * 4096);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("inj", 4 * 4096, 1);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
     struct pages p;
     pages_init(&p, 1);
@@ -633,7 +602,6 @@ START_TEST(host_error_completes_with_its_translated_result)
     free(p.mem);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -641,9 +609,8 @@ END_TEST
 
 START_TEST(read_and_write_through_registered_file_and_buffer)
 {
-    char *path = tu_make_file("reg", FILE_LEN);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("reg", FILE_LEN, 1);
     static unsigned char mem[8192];
     HANDLE files[2] = { INVALID_HANDLE_VALUE, h };
     IORING_BUFFER_INFO bufs[1] = { { mem, sizeof mem } };
@@ -673,16 +640,14 @@ START_TEST(read_and_write_through_registered_file_and_buffer)
     ck_assert_mem_eq(in, mem, sizeof in);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(scatter_and_gather_through_a_registered_file)
 {
     size_t ps = page_size();
-    char *path = tu_make_file("regsg", 0);
     HIORING ring = new_ring();
-    HANDLE h = open_rw(path);
+    HANDLE h = tu_pattern_file("regsg", 0, 1);
     HANDLE files[1] = { h };
     ck_assert_int_eq(BuildIoRingRegisterFileHandles(ring, 1, files, 1), S_OK);
     assert_cqe(complete_one(ring, 1), S_OK, 1);
@@ -702,7 +667,6 @@ START_TEST(scatter_and_gather_through_a_registered_file)
     free(in.mem);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
@@ -719,9 +683,8 @@ END_TEST
 
 START_TEST(registered_file_slot_holding_a_closed_handle_fails_with_e_handle)
 {
-    char *path = tu_make_file("regclosed", 100);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("regclosed", 100, 0);
     HANDLE files[1] = { h };
     ck_assert_int_eq(BuildIoRingRegisterFileHandles(ring, 1, files, 1), S_OK);
     assert_cqe(complete_one(ring, 1), S_OK, 1);
@@ -732,15 +695,13 @@ START_TEST(registered_file_slot_holding_a_closed_handle_fails_with_e_handle)
     ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, sizeof buf, 0, 7, IOSQE_FLAGS_NONE), S_OK);
     assert_cqe(complete_one(ring, 7), E_HANDLE, 0);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 
 START_TEST(registered_buffer_range_outside_the_buffer_fails_with_invalid_user_buffer)
 {
-    char *path = tu_make_file("regrange", 8192);
     HIORING ring = new_ring();
-    HANDLE h = open_ro(path);
+    HANDLE h = tu_pattern_file("regrange", 8192, 0);
     static unsigned char mem[4096];
     IORING_BUFFER_INFO bufs[1] = { { mem, sizeof mem } };
     ck_assert_int_eq(BuildIoRingRegisterBuffers(ring, 1, bufs, 1), S_OK);
@@ -754,7 +715,6 @@ START_TEST(registered_buffer_range_outside_the_buffer_fails_with_invalid_user_bu
     assert_cqe(complete_one(ring, 9), HR_INDEX_OOB, 0);
     CloseHandle(h);
     CloseIoRing(ring);
-    free(path);
 }
 END_TEST
 

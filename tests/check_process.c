@@ -20,13 +20,6 @@
 #define MUST_MS 10000
 #define NEGATIVE_MS 200
 
-static HANDLE event(BOOL manual, BOOL initial)
-{
-    HANDLE h = CreateEventA(NULL, manual, initial, NULL);
-    ck_assert_ptr_nonnull(h);
-    return h;
-}
-
 /* A thread routine's view of the world, filled in by the thread. */
 struct probe {
     HANDLE gate;     /* waited for before returning, if not NULL */
@@ -127,8 +120,8 @@ START_TEST(closing_a_running_threads_handle_does_not_stop_it)
 {
     /* Static: the thread outlives this function's frame. */
     static struct probe pr;
-    pr.gate = event(TRUE, FALSE);
-    pr.done = event(TRUE, FALSE);
+    pr.gate = tu_event(TRUE, FALSE);
+    pr.done = tu_event(TRUE, FALSE);
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert(CloseHandle(t));
@@ -143,7 +136,7 @@ END_TEST
 
 START_TEST(suspended_thread_does_not_run_until_resumed)
 {
-    struct probe pr = { .ran = event(TRUE, FALSE) };
+    struct probe pr = { .ran = tu_event(TRUE, FALSE) };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, CREATE_SUSPENDED, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(WaitForSingleObject(pr.ran, NEGATIVE_MS), WAIT_TIMEOUT);
@@ -174,7 +167,7 @@ END_TEST
 
 START_TEST(resumethread_on_a_running_thread_returns_zero)
 {
-    struct probe pr = { .gate = event(TRUE, FALSE) };
+    struct probe pr = { .gate = tu_event(TRUE, FALSE) };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(ResumeThread(t), 0);
@@ -218,7 +211,7 @@ static HANDLE not_a_thread(int i)
     default: {
         static HANDLE e;
         if (!e)
-            e = event(TRUE, FALSE);
+            e = tu_event(TRUE, FALSE);
         return e;
     }
     }
@@ -237,7 +230,7 @@ END_TEST
 
 START_TEST(getexitcodethread_is_still_active_while_running_then_the_return_value)
 {
-    struct probe pr = { .gate = event(TRUE, FALSE), .code = 42 };
+    struct probe pr = { .gate = tu_event(TRUE, FALSE), .code = 42 };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     DWORD code = TU_SENTINEL;
@@ -307,7 +300,7 @@ static int child_waits_for_thread(void *t)
 
 START_TEST(thread_handles_of_the_parent_are_invalid_in_a_fork_child)
 {
-    struct probe pr = { .gate = event(TRUE, FALSE) };
+    struct probe pr = { .gate = tu_event(TRUE, FALSE) };
     HANDLE t = CreateThread(NULL, 0, probe_main, &pr, 0, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(tu_run_in_child(child_waits_for_thread, t), 0);

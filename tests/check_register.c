@@ -76,11 +76,7 @@ static void free_pages(void *p)
 
 static HANDLE open_pattern_file(void)
 {
-    char *path = tu_make_file("reg", FILE_LEN);
-    HANDLE h = tu_open(path, 0);
-    free(path);
-    ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
-    return h;
+    return tu_pattern_file("reg", FILE_LEN, 0);
 }
 
 /* Pops the next CQE, waiting for one to be posted if the CQ is empty. */

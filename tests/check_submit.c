@@ -44,10 +44,7 @@ static char read_bufs[64][HELD_READ_LEN];
 
 static void setup(void)
 {
-    char *path = tu_make_file("submit", FILE_LEN);
-    file = tu_open(path, 0);
-    ck_assert_ptr_ne(file, INVALID_HANDLE_VALUE);
-    free(path);
+    file = tu_pattern_file("submit", FILE_LEN, 0);
     tu_gate_install(TU_GATE_HOLD_ALL, NULL, NULL);
 }
 

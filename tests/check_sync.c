@@ -24,13 +24,6 @@
 #define MUST_MS 10000
 #define NEGATIVE_MS 200
 
-static HANDLE event(BOOL manual, BOOL initial)
-{
-    HANDLE h = CreateEventA(NULL, manual, initial, NULL);
-    ck_assert_ptr_nonnull(h);
-    return h;
-}
-
 static HANDLE thread(LPTHREAD_START_ROUTINE fn, void *arg)
 {
     HANDLE h = CreateThread(NULL, 0, fn, arg, 0, NULL);
@@ -55,7 +48,7 @@ static uint64_t now_ms(void)
 
 START_TEST(createevent_initially_signalled_satisfies_a_wait)
 {
-    HANDLE e = event(FALSE, TRUE);
+    HANDLE e = tu_event(FALSE, TRUE);
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
     CloseHandle(e);
 }
@@ -63,7 +56,7 @@ END_TEST
 
 START_TEST(createevent_initially_unsignalled_times_out)
 {
-    HANDLE e = event(TRUE, FALSE);
+    HANDLE e = tu_event(TRUE, FALSE);
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
     CloseHandle(e);
 }
@@ -72,7 +65,7 @@ END_TEST
 START_TEST(createevent_unnamed_sets_last_error_to_zero)
 {
     SetLastError(TU_SENTINEL);
-    HANDLE e = event(FALSE, FALSE);
+    HANDLE e = tu_event(FALSE, FALSE);
     ck_assert_uint_eq(GetLastError(), ERROR_SUCCESS);
     CloseHandle(e);
 }
@@ -166,7 +159,7 @@ END_TEST
 
 START_TEST(auto_reset_event_is_reset_by_the_wait_it_satisfies)
 {
-    HANDLE e = event(FALSE, FALSE);
+    HANDLE e = tu_event(FALSE, FALSE);
     ck_assert(SetEvent(e));
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
@@ -176,7 +169,7 @@ END_TEST
 
 START_TEST(manual_reset_event_stays_signalled_after_a_wait)
 {
-    HANDLE e = event(TRUE, FALSE);
+    HANDLE e = tu_event(TRUE, FALSE);
     ck_assert(SetEvent(e));
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
@@ -186,7 +179,7 @@ END_TEST
 
 START_TEST(resetevent_unsignals_a_manual_reset_event)
 {
-    HANDLE e = event(TRUE, TRUE);
+    HANDLE e = tu_event(TRUE, TRUE);
     ck_assert(ResetEvent(e));
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_TIMEOUT);
     CloseHandle(e);
@@ -195,7 +188,7 @@ END_TEST
 
 START_TEST(setevent_twice_signals_an_auto_reset_event_once)
 {
-    HANDLE e = event(FALSE, FALSE);
+    HANDLE e = tu_event(FALSE, FALSE);
     ck_assert(SetEvent(e));
     ck_assert(SetEvent(e));
     ck_assert_uint_eq(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
@@ -212,7 +205,7 @@ static HANDLE not_an_event(int i)
     case 1: return INVALID_HANDLE_VALUE;
     case 2: return (HANDLE)(uintptr_t)4;
     case 3: {
-        HANDLE e = event(TRUE, TRUE);
+        HANDLE e = tu_event(TRUE, TRUE);
         CloseHandle(e);
         return e;
     }
@@ -245,7 +238,7 @@ static DWORD WINAPI park(LPVOID arg)
 
 START_TEST(setevent_on_a_thread_handle_fails_with_error_invalid_handle)
 {
-    HANDLE gate = event(TRUE, FALSE);
+    HANDLE gate = tu_event(TRUE, FALSE);
     HANDLE t = thread(park, gate);
     SetLastError(TU_SENTINEL);
     ck_assert_int_eq(SetEvent(t), FALSE);
@@ -268,7 +261,7 @@ END_TEST
 
 START_TEST(waitformultipleobjects_with_one_invalid_handle_fails_with_error_invalid_handle)
 {
-    HANDLE e = event(TRUE, TRUE);
+    HANDLE e = tu_event(TRUE, TRUE);
     HANDLE hs[] = { e, not_an_event(_i) };
     SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, FALSE, 0), WAIT_FAILED);
@@ -279,7 +272,7 @@ END_TEST
 
 START_TEST(waitformultipleobjects_with_zero_handles_fails_with_error_invalid_parameter)
 {
-    HANDLE e = event(TRUE, TRUE);
+    HANDLE e = tu_event(TRUE, TRUE);
     SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(0, &e, FALSE, 0), WAIT_FAILED);
     ck_assert_uint_eq(GetLastError(), ERROR_INVALID_PARAMETER);
@@ -289,7 +282,7 @@ END_TEST
 
 START_TEST(waitformultipleobjects_with_more_than_64_handles_fails_with_error_invalid_parameter)
 {
-    HANDLE e = event(TRUE, TRUE);
+    HANDLE e = tu_event(TRUE, TRUE);
     HANDLE hs[MAXIMUM_WAIT_OBJECTS + 1];
     for (size_t i = 0; i < N(hs); i++)
         hs[i] = e;
@@ -304,7 +297,7 @@ START_TEST(waitformultipleobjects_with_64_handles_returns_the_signalled_index)
 {
     HANDLE hs[MAXIMUM_WAIT_OBJECTS];
     for (size_t i = 0; i < N(hs); i++)
-        hs[i] = event(FALSE, i == N(hs) - 1);
+        hs[i] = tu_event(FALSE, i == N(hs) - 1);
     ck_assert_uint_eq(WaitForMultipleObjects(N(hs), hs, FALSE, 0), WAIT_OBJECT_0 + 63);
     for (size_t i = 0; i < N(hs); i++)
         SetEvent(hs[i]);
@@ -324,7 +317,7 @@ END_TEST
 
 START_TEST(wait_all_with_the_same_event_twice_fails_with_error_invalid_parameter)
 {
-    HANDLE e = event(TRUE, TRUE);
+    HANDLE e = tu_event(TRUE, TRUE);
     HANDLE hs[] = { e, e };
     SetLastError(TU_SENTINEL);
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, TRUE, 0), WAIT_FAILED);
@@ -348,7 +341,7 @@ END_TEST
 
 START_TEST(wait_any_with_the_same_event_twice_returns_the_first_index)
 {
-    HANDLE u = event(TRUE, FALSE), e = event(FALSE, TRUE);
+    HANDLE u = tu_event(TRUE, FALSE), e = tu_event(FALSE, TRUE);
     HANDLE hs[] = { u, e, e };
     ck_assert_uint_eq(WaitForMultipleObjects(3, hs, FALSE, 0), WAIT_OBJECT_0 + 1);
     ck_assert_uint_eq(WaitForMultipleObjects(3, hs, FALSE, 0), WAIT_TIMEOUT);
@@ -361,7 +354,7 @@ END_TEST
 
 START_TEST(wait_any_returns_the_lowest_signalled_index)
 {
-    HANDLE hs[] = { event(FALSE, FALSE), event(FALSE, TRUE), event(FALSE, TRUE) };
+    HANDLE hs[] = { tu_event(FALSE, FALSE), tu_event(FALSE, TRUE), tu_event(FALSE, TRUE) };
     ck_assert_uint_eq(WaitForMultipleObjects(3, hs, FALSE, 0), WAIT_OBJECT_0 + 1);
     for (size_t i = 0; i < N(hs); i++)
         CloseHandle(hs[i]);
@@ -370,7 +363,7 @@ END_TEST
 
 START_TEST(wait_any_consumes_only_the_auto_reset_event_it_returns)
 {
-    HANDLE hs[] = { event(FALSE, FALSE), event(FALSE, TRUE), event(FALSE, TRUE) };
+    HANDLE hs[] = { tu_event(FALSE, FALSE), tu_event(FALSE, TRUE), tu_event(FALSE, TRUE) };
     ck_assert_uint_eq(WaitForMultipleObjects(3, hs, FALSE, 0), WAIT_OBJECT_0 + 1);
     ck_assert_uint_eq(WaitForSingleObject(hs[1], 0), WAIT_TIMEOUT);
     ck_assert_uint_eq(WaitForSingleObject(hs[2], 0), WAIT_OBJECT_0);
@@ -381,7 +374,7 @@ END_TEST
 
 START_TEST(wait_all_returns_wait_object_0_and_consumes_every_auto_reset_event)
 {
-    HANDLE hs[] = { event(FALSE, TRUE), event(TRUE, TRUE), event(FALSE, TRUE) };
+    HANDLE hs[] = { tu_event(FALSE, TRUE), tu_event(TRUE, TRUE), tu_event(FALSE, TRUE) };
     ck_assert_uint_eq(WaitForMultipleObjects(3, hs, TRUE, 0), WAIT_OBJECT_0);
     ck_assert_uint_eq(WaitForSingleObject(hs[0], 0), WAIT_TIMEOUT);
     ck_assert_uint_eq(WaitForSingleObject(hs[1], 0), WAIT_OBJECT_0);
@@ -393,7 +386,7 @@ END_TEST
 
 START_TEST(wait_all_with_one_unsignalled_event_times_out_and_consumes_nothing)
 {
-    HANDLE hs[] = { event(FALSE, TRUE), event(FALSE, FALSE) };
+    HANDLE hs[] = { tu_event(FALSE, TRUE), tu_event(FALSE, FALSE) };
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, TRUE, 0), WAIT_TIMEOUT);
     ck_assert_uint_eq(WaitForSingleObject(hs[0], 0), WAIT_OBJECT_0);
     CloseHandle(hs[0]);
@@ -415,7 +408,7 @@ static DWORD WINAPI wait_all_thread(LPVOID p)
 
 START_TEST(blocked_wait_all_takes_nothing_until_every_event_is_signalled)
 {
-    struct wait_all_arg a = { { event(FALSE, FALSE), event(FALSE, FALSE) }, TU_SENTINEL };
+    struct wait_all_arg a = { { tu_event(FALSE, FALSE), tu_event(FALSE, FALSE) }, TU_SENTINEL };
     HANDLE t = thread(wait_all_thread, &a);
     /* Whether or not the waiter is blocked yet, it cannot take hs[0] alone. */
     ck_assert(SetEvent(a.hs[0]));
@@ -433,7 +426,7 @@ END_TEST
 
 START_TEST(wait_times_out_with_wait_timeout_after_the_timeout)
 {
-    HANDLE e = event(FALSE, FALSE);
+    HANDLE e = tu_event(FALSE, FALSE);
     uint64_t t0 = now_ms();
     ck_assert_uint_eq(WaitForSingleObject(e, 100), WAIT_TIMEOUT);
     uint64_t took = now_ms() - t0;
@@ -445,7 +438,7 @@ END_TEST
 
 START_TEST(wait_any_times_out_with_wait_timeout_after_the_timeout)
 {
-    HANDLE hs[] = { event(FALSE, FALSE), event(TRUE, FALSE) };
+    HANDLE hs[] = { tu_event(FALSE, FALSE), tu_event(TRUE, FALSE) };
     uint64_t t0 = now_ms();
     ck_assert_uint_eq(WaitForMultipleObjects(2, hs, FALSE, 50), WAIT_TIMEOUT);
     ck_assert_uint_ge(now_ms() - t0, 50);
@@ -466,7 +459,7 @@ static DWORD WINAPI set_it(LPVOID p)
 
 START_TEST(event_set_by_another_thread_releases_an_infinite_wait)
 {
-    struct setter_arg a = { event(FALSE, FALSE) };
+    struct setter_arg a = { tu_event(FALSE, FALSE) };
     HANDLE t = thread(set_it, &a);
     ck_assert_uint_eq(WaitForSingleObject(a.e, INFINITE), WAIT_OBJECT_0);
     join(t);
@@ -476,7 +469,7 @@ END_TEST
 
 START_TEST(event_set_by_another_thread_releases_a_timed_wait_before_the_timeout)
 {
-    struct setter_arg a = { event(FALSE, FALSE) };
+    struct setter_arg a = { tu_event(FALSE, FALSE) };
     HANDLE t = thread(set_it, &a);
     ck_assert_uint_eq(WaitForSingleObject(a.e, MUST_MS), WAIT_OBJECT_0);
     join(t);
@@ -503,7 +496,7 @@ static DWORD WINAPI waiter(LPVOID p)
 
 START_TEST(auto_reset_event_releases_exactly_one_of_two_waiters)
 {
-    struct waiters w = { event(FALSE, FALSE), event(FALSE, FALSE), 0 };
+    struct waiters w = { tu_event(FALSE, FALSE), tu_event(FALSE, FALSE), 0 };
     HANDLE t[2] = { thread(waiter, &w), thread(waiter, &w) };
     ck_assert(SetEvent(w.e));
     ck_assert_uint_eq(WaitForSingleObject(w.released, MUST_MS), WAIT_OBJECT_0);
@@ -523,7 +516,7 @@ END_TEST
 
 START_TEST(manual_reset_event_releases_every_waiter)
 {
-    struct waiters w = { event(TRUE, FALSE), event(FALSE, FALSE), 0 };
+    struct waiters w = { tu_event(TRUE, FALSE), tu_event(FALSE, FALSE), 0 };
     HANDLE t[8];
     for (size_t i = 0; i < N(t); i++)
         t[i] = thread(waiter, &w);
@@ -565,7 +558,7 @@ static DWORD WINAPI run_baton(LPVOID p)
 
 START_TEST(auto_reset_event_passed_between_threads_admits_one_at_a_time)
 {
-    struct baton b = { event(FALSE, TRUE), 0 };
+    struct baton b = { tu_event(FALSE, TRUE), 0 };
     HANDLE t[BATON_THREADS];
     for (size_t i = 0; i < N(t); i++)
         t[i] = thread(run_baton, &b);
@@ -605,7 +598,7 @@ static DWORD WINAPI consume_pings(LPVOID p)
 
 START_TEST(timed_waits_racing_with_setevent_lose_no_signal)
 {
-    struct pingpong pp = { event(FALSE, FALSE), event(FALSE, FALSE) };
+    struct pingpong pp = { tu_event(FALSE, FALSE), tu_event(FALSE, FALSE) };
     HANDLE t = thread(consume_pings, &pp);
     for (int i = 0; i < PINGS; i++) {
         ck_assert(SetEvent(pp.ping));
@@ -621,7 +614,7 @@ END_TEST
 
 START_TEST(wait_on_a_thread_handle_returns_once_the_thread_exits)
 {
-    HANDLE gate = event(TRUE, FALSE);
+    HANDLE gate = tu_event(TRUE, FALSE);
     HANDLE t = thread(park, gate);
     ck_assert_uint_eq(WaitForSingleObject(t, 0), WAIT_TIMEOUT);
     ck_assert(SetEvent(gate));
@@ -635,7 +628,7 @@ END_TEST
 
 START_TEST(wait_any_on_an_event_and_a_thread_returns_the_thread_index_when_it_exits)
 {
-    HANDLE gate = event(TRUE, FALSE), never = event(TRUE, FALSE);
+    HANDLE gate = tu_event(TRUE, FALSE), never = tu_event(TRUE, FALSE);
     HANDLE t = thread(park, gate);
     HANDLE hs[] = { never, t };
     ck_assert(SetEvent(gate));

@@ -92,6 +92,23 @@ HANDLE tu_open(const char *path, int rw)
                        FILE_ATTRIBUTE_NORMAL, NULL);
 }
 
+HANDLE tu_pattern_file(const char *stem, size_t len, int rw)
+{
+    char *path = tu_make_file(stem, len);
+    HANDLE h = tu_open(path, rw);
+    ck_assert_msg(h != INVALID_HANDLE_VALUE, "open %s: error %lu", path,
+                  (unsigned long)GetLastError());
+    free(path);
+    return h;
+}
+
+HANDLE tu_event(BOOL manual, BOOL initial)
+{
+    HANDLE h = CreateEventA(NULL, manual, initial, NULL);
+    ck_assert_ptr_nonnull(h);
+    return h;
+}
+
 void tu_skip(const char *reason)
 {
     fprintf(stderr, "SKIP: %s\n", reason);
@@ -197,13 +214,10 @@ void tu_sem_wait(sem_t *s)
 void tu_sem_wait_ms(sem_t *s, unsigned ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    clock_gettime(CLOCK_REALTIME, &ts); /* sem_timedwait's clock */
+    long long ns = ts.tv_nsec + ms * 1000000LL;
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
     int rc;
     while ((rc = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
         continue;

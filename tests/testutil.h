@@ -35,6 +35,11 @@ char *tu_make_file(const char *stem, size_t len);
 unsigned char tu_pattern(size_t i);
 /* Opens path with CreateFileA for reading (and writing if rw). */
 HANDLE tu_open(const char *path, int rw);
+/* tu_make_file, then tu_open, for a test that needs only the handle;
+ * fails the test if the file cannot be opened. */
+HANDLE tu_pattern_file(const char *stem, size_t len, int rw);
+/* CreateEventA(NULL, manual, initial, NULL); fails the test on NULL. */
+HANDLE tu_event(BOOL manual, BOOL initial);
 
 /* Prints "SKIP: reason" on stderr and exits 77. For whole-program skips
  * (resource missing), called from main() before the runner starts. */
