@@ -171,8 +171,7 @@ static void assert_seen(const struct seen *s, UINT_PTR ud, HRESULT hr, ULONG_PTR
 static void assert_read_ok(const struct seen *s, UINT_PTR ud)
 {
     assert_seen(s, ud, S_OK, READ_LEN);
-    for (size_t i = 0; i < READ_LEN; i++)
-        ck_assert_uint_eq(bufs[ud % N(bufs)][i], tu_pattern(ud * 512 + i));
+    tu_assert_pattern(bufs[ud % N(bufs)], READ_LEN, ud * 512);
 }
 
 /* Lets queued work run and collects every CQE still due. */

@@ -119,14 +119,6 @@ static void write_all(HANDLE h, const void *buf, DWORD len)
     ck_assert_uint_eq(done, len);
 }
 
-static void expect_pattern(const unsigned char *buf, size_t len, size_t from)
-{
-    size_t i = 0;
-    while (i < len && buf[i] == tu_pattern(from + i))
-        i++;
-    ck_assert_msg(i == len, "byte %zu of %zu differs from the pattern", i, len);
-}
-
 static int is_signaled(HANDLE ev)
 {
     return WaitForSingleObject(ev, 0) == WAIT_OBJECT_0;
@@ -205,7 +197,7 @@ START_TEST(createfile_open_existing_keeps_contents_and_clears_last_error)
     ck_assert_uint_eq(GetLastError(), ERROR_SUCCESS);
     ck_assert(ReadFile(h, buf, sizeof buf, &got, NULL));
     ck_assert_uint_eq(got, 64);
-    expect_pattern(buf, 64, 0);
+    tu_assert_pattern(buf, 64, 0);
     CloseHandle(h);
     free(p);
 }
@@ -708,7 +700,7 @@ static void check_no_buffering_rules(HANDLE h)
     OVERLAPPED ov = { 0 };
     ck_assert(ReadFile(h, buf, SECTOR_MAX, &n, NULL));
     ck_assert_uint_eq(n, SECTOR_MAX);
-    expect_pattern(buf, SECTOR_MAX, 0);
+    tu_assert_pattern(buf, SECTOR_MAX, 0);
 
     n = SENTINEL;
     SetLastError(SENTINEL);
@@ -787,9 +779,9 @@ START_TEST(readfile_reads_and_advances_file_pointer)
     DWORD n = SENTINEL;
     ck_assert(ReadFile(h, buf, 300, &n, NULL));
     ck_assert_uint_eq(n, 300);
-    expect_pattern(buf, 300, 0);
+    tu_assert_pattern(buf, 300, 0);
     ck_assert(ReadFile(h, buf, 300, &n, NULL));
-    expect_pattern(buf, 300, 300);
+    tu_assert_pattern(buf, 300, 300);
     ck_assert_int_eq(pointer_of(h), 600);
     CloseHandle(h);
 }
@@ -803,7 +795,7 @@ START_TEST(readfile_short_at_end_of_file_returns_what_is_there)
     seek_to(h, 60);
     ck_assert(ReadFile(h, buf, sizeof buf, &n, NULL));
     ck_assert_uint_eq(n, 40);
-    expect_pattern(buf, 40, 60);
+    tu_assert_pattern(buf, 40, 60);
     CloseHandle(h);
 }
 END_TEST
@@ -830,7 +822,7 @@ START_TEST(readfile_large_transfer_reads_everything)
     DWORD n = 0;
     ck_assert(ReadFile(h, buf, (DWORD)len, &n, NULL));
     ck_assert_uint_eq(n, len);
-    expect_pattern(buf, len, 0);
+    tu_assert_pattern(buf, len, 0);
     free(buf);
     CloseHandle(h);
 }
@@ -844,7 +836,7 @@ START_TEST(readfile_with_overlapped_offset_on_overlapped_handle_reads_at_offset_
     OVERLAPPED ov = { .Offset = 0x2000 };
     ck_assert(ReadFile(h, buf, sizeof buf, &n, &ov));
     ck_assert_uint_eq(n, 100);
-    expect_pattern(buf, 100, 0x2000);
+    tu_assert_pattern(buf, 100, 0x2000);
     ck_assert_int_eq(pointer_of(h), 0);
     CloseHandle(h);
 }
@@ -857,7 +849,7 @@ START_TEST(readfile_with_overlapped_offset_on_synchronous_handle_moves_file_poin
     DWORD n = SENTINEL;
     OVERLAPPED ov = { .Offset = 0x1000 };
     ck_assert(ReadFile(h, buf, sizeof buf, &n, &ov));
-    expect_pattern(buf, 100, 0x1000);
+    tu_assert_pattern(buf, 100, 0x1000);
     ck_assert_int_eq(pointer_of(h), 0x1000 + 100);
     CloseHandle(h);
 }
@@ -872,7 +864,7 @@ START_TEST(readfile_with_overlapped_sets_internal_fields_and_signals_event)
     ck_assert(ReadFile(h, buf, sizeof buf, NULL, &ov));
     ck_assert_uint_eq(ov.Internal, 0);
     ck_assert_uint_eq(ov.InternalHigh, 100);
-    expect_pattern(buf, 100, 400);
+    tu_assert_pattern(buf, 100, 400);
     ck_assert(is_signaled(ev));
     CloseHandle(ev);
     CloseHandle(h);
@@ -1117,7 +1109,7 @@ START_TEST(readfile_retries_an_interrupted_pread)
     ck_assert(ReadFile(h, buf, sizeof buf, &n, NULL));
     iore_fault_clear();
     ck_assert_uint_eq(n, 10);
-    expect_pattern(buf, 10, 0);
+    tu_assert_pattern(buf, 10, 0);
     CloseHandle(h);
 }
 END_TEST
@@ -1211,7 +1203,7 @@ START_TEST(readfile_continues_after_a_short_read)
     ck_assert(ReadFile(h, buf, sizeof buf, &n, NULL));
     iore_fault_set_hook(NULL, NULL);
     ck_assert_uint_eq(n, 100);
-    expect_pattern(buf, 100, 0);
+    tu_assert_pattern(buf, 100, 0);
     CloseHandle(h);
     free(p);
 }
@@ -2054,7 +2046,7 @@ START_TEST(handle_from_fd_borrows_descriptor_and_closehandle_leaves_it_open)
     ck_assert_ptr_ne(h, INVALID_HANDLE_VALUE);
     ck_assert_int_eq(iore_fd_from_handle(h), fd);
     ck_assert(ReadFile(h, buf, sizeof buf, &n, NULL));
-    expect_pattern(buf, 10, 0);
+    tu_assert_pattern(buf, 10, 0);
     ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 10); /* one file pointer */
     ck_assert(CloseHandle(h));
     ck_assert_int_ne(fcntl(fd, F_GETFD), -1);

@@ -47,13 +47,6 @@ static const IORING_CREATE_FLAGS no_flags = { IORING_CREATE_REQUIRED_FLAGS_NONE,
 
 /* ------------------------------------------------------------------ helpers */
 
-static size_t page_size(void)
-{
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    return si.dwPageSize;
-}
-
 static HIORING new_ring(void)
 {
     HIORING ring = NULL;
@@ -143,12 +136,6 @@ static IORING_CQE flush(HIORING ring, HANDLE h, FILE_FLUSH_MODE mode)
     return complete_one(ring, 13);
 }
 
-static void assert_pattern(const unsigned char *buf, size_t len, size_t file_off)
-{
-    for (size_t i = 0; i < len; i++)
-        ck_assert_msg(buf[i] == tu_pattern(file_off + i), "byte %zu differs", i);
-}
-
 static void fill(unsigned char *buf, size_t len, unsigned seed)
 {
     for (size_t i = 0; i < len; i++)
@@ -163,7 +150,7 @@ START_TEST(read_of_cached_data_returns_s_ok_and_the_bytes)
     HANDLE h = tu_pattern_file("rd", FILE_LEN, 0);
     unsigned char buf[4096];
     assert_cqe(read_at(ring, h, buf, sizeof buf, 1000), S_OK, sizeof buf);
-    assert_pattern(buf, sizeof buf, 1000);
+    tu_assert_pattern(buf, sizeof buf, 1000);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -177,7 +164,7 @@ START_TEST(read_on_the_pool_returns_s_ok_and_the_bytes)
     tu_force_pool();
     assert_cqe(read_at(ring, h, buf, sizeof buf, 3), S_OK, sizeof buf);
     tu_gate_remove();
-    assert_pattern(buf, sizeof buf, 3);
+    tu_assert_pattern(buf, sizeof buf, 3);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -193,7 +180,7 @@ START_TEST(read_reaching_eof_part_way_returns_s_ok_with_the_short_count)
         tu_force_pool();
     assert_cqe(read_at(ring, h, buf, sizeof buf, 200), S_OK, 800);
     tu_gate_remove();
-    assert_pattern(buf, 800, 200);
+    tu_assert_pattern(buf, 800, 200);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -340,7 +327,7 @@ struct pages {
 
 static void pages_init(struct pages *p, int n)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     p->mem = aligned_alloc(ps, ps * (size_t)n);
     ck_assert_ptr_nonnull(p->mem);
     memset(p->mem, 0, ps * (size_t)n);
@@ -350,7 +337,7 @@ static void pages_init(struct pages *p, int n)
 
 START_TEST(gather_then_scatter_round_trips_the_pages)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     UINT32 len = (UINT32)(3 * ps + 512); /* last segment partial */
     HIORING ring = new_ring();
     HANDLE h = tu_pattern_file("sg", 0, 1);
@@ -378,7 +365,7 @@ END_TEST
 
 START_TEST(scatter_reaching_eof_returns_the_short_count_and_at_eof_fails)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     HANDLE h = tu_pattern_file("sgeof", ps + 512, 0);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
@@ -387,7 +374,7 @@ START_TEST(scatter_reaching_eof_returns_the_short_count_and_at_eof_fails)
     ck_assert_int_eq(BuildIoRingReadFileScatter(ring, f, 2, in.seg, (UINT32)(2 * ps), 0, 23,
                                                 IOSQE_FLAGS_NONE), S_OK);
     assert_cqe(complete_one(ring, 23), S_OK, ps + 512);
-    assert_pattern(in.mem, ps + 512, 0);
+    tu_assert_pattern(in.mem, ps + 512, 0);
     ck_assert_int_eq(BuildIoRingReadFileScatter(ring, f, 2, in.seg, (UINT32)(2 * ps), 2 * ps, 24,
                                                 IOSQE_FLAGS_NONE), S_OK);
     assert_cqe(complete_one(ring, 24), HR_EOF, 0);
@@ -399,7 +386,7 @@ END_TEST
 
 START_TEST(scatter_segments_changed_to_misaligned_after_build_fail_with_e_invalidarg)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     HANDLE h = tu_pattern_file("sgbad", 2 * ps, 0);
     IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
@@ -467,7 +454,7 @@ enum { OPK_READ, OPK_WRITE, OPK_FLUSH, OPK_SCATTER, OPK_GATHER, OPK_COUNT };
 /* Builds one op of kind k on f (pages of 1 segment for scatter/gather). */
 static void build_op(HIORING ring, IORING_HANDLE_REF f, int k, struct pages *p, UINT_PTR ud)
 {
-    UINT32 ps = (UINT32)page_size();
+    UINT32 ps = (UINT32)tu_page_size();
     IORING_BUFFER_REF b = IoRingBufferRefFromPointer(p->mem);
     HRESULT hr = E_FAIL;
     switch (k) {
@@ -532,7 +519,7 @@ START_TEST(io_on_an_unmapped_raw_buffer_completes_with_error_noaccess)
 {
     HIORING ring = new_ring();
     HANDLE h = tu_pattern_file("fault", 8192, 1);
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     void *hole = mmap(NULL, ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ck_assert_ptr_ne(hole, MAP_FAILED);
     if (_i)
@@ -626,7 +613,7 @@ START_TEST(read_and_write_through_registered_file_and_buffer)
         ck_assert_int_eq(cqe.ResultCode, S_OK);
         ck_assert_uint_eq(cqe.Information, cqe.UserData == 1 ? 2 : cqe.UserData == 2 ? 1 : 4096);
     }
-    assert_pattern(mem + 4096, 4096, 100);
+    tu_assert_pattern(mem + 4096, 4096, 100);
 
     fill(mem, 4096, 99);
     IORING_BUFFER_REF wb = IoRingBufferRefFromIndexAndOffset(0, 0);
@@ -645,7 +632,7 @@ END_TEST
 
 START_TEST(scatter_and_gather_through_a_registered_file)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     HANDLE h = tu_pattern_file("regsg", 0, 1);
     HANDLE files[1] = { h };
@@ -923,7 +910,7 @@ START_TEST(no_buffering_io_needs_sector_aligned_buffer_offset_and_length)
     ULONG_PTR n = nobuf[_i].hr == S_OK ? nobuf[_i].len : 0;
     assert_cqe(read_at(ring, h, buf, nobuf[_i].len, nobuf[_i].off), nobuf[_i].hr, n);
     if (nobuf[_i].hr == S_OK)
-        assert_pattern(buf, nobuf[_i].len, nobuf[_i].off);
+        tu_assert_pattern(buf, nobuf[_i].len, nobuf[_i].off);
     assert_cqe(write_at(ring, h, buf, nobuf[_i].len, nobuf[_i].off, FILE_WRITE_FLAGS_NONE),
                nobuf[_i].hr, n);
     free(mem);
@@ -974,7 +961,7 @@ static void stress_round(HIORING ring, HANDLE src, HANDLE dst, unsigned t, unsig
         ck_assert_int_eq(cqe.ResultCode, S_OK);
         ck_assert_uint_eq(cqe.Information, STRESS_LEN);
         if (cqe.UserData != (UINT_PTR)-1)
-            assert_pattern(in[cqe.UserData & 0xff], STRESS_LEN, cqe.UserData >> 8);
+            tu_assert_pattern(in[cqe.UserData & 0xff], STRESS_LEN, cqe.UserData >> 8);
     }
     for (unsigned k = 0; k < STRESS_OPS; k++) {
         unsigned char back[STRESS_LEN];

@@ -41,13 +41,6 @@
 #define WAIT_MS 20000   /* deadlock guard only; nothing relies on timing */
 
 /* ------------------------------------------------------------ helpers */
-static size_t page_size(void)
-{
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    return si.dwPageSize;
-}
-
 static HIORING new_ring_flags(IORING_CREATE_ADVISORY_FLAGS advisory)
 {
     IORING_CREATE_FLAGS flags = {IORING_CREATE_REQUIRED_FLAGS_NONE, advisory};
@@ -63,9 +56,9 @@ static HIORING new_ring(void)
 
 static void *alloc_pages(size_t npages)
 {
-    void *p = VirtualAlloc(NULL, npages * page_size(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    void *p = VirtualAlloc(NULL, npages * tu_page_size(), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     ck_assert_ptr_nonnull(p);
-    memset(p, SENTINEL, npages * page_size());
+    memset(p, SENTINEL, npages * tu_page_size());
     return p;
 }
 
@@ -152,13 +145,6 @@ static HRESULT read_through_file(HIORING ring, UINT32 index, void *dst)
     return read_one(ring, f, b, 16, 0).ResultCode;
 }
 
-static void assert_pattern(const unsigned char *p, size_t len, size_t file_off)
-{
-    for (size_t i = 0; i < len; i++)
-        if (p[i] != tu_pattern(file_off + i))
-            ck_abort_msg("byte %zu is %#x, expected %#x", i, p[i], tu_pattern(file_off + i));
-}
-
 static void assert_untouched(const unsigned char *p, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -199,7 +185,7 @@ START_TEST(registered_file_reads_like_its_raw_handle)
     unsigned char got[16];
     memset(got, SENTINEL, sizeof got);
     ck_assert_int_eq(read_through_file(ring, 0, got), S_OK);
-    assert_pattern(got, sizeof got, 0);
+    tu_assert_pattern(got, sizeof got, 0);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -306,7 +292,7 @@ START_TEST(register_files_array_is_not_read_after_processing)
     table[0] = INVALID_HANDLE_VALUE;
     unsigned char got[16];
     ck_assert_int_eq(read_through_file(ring, 0, got), S_OK);
-    assert_pattern(got, sizeof got, 0);
+    tu_assert_pattern(got, sizeof got, 0);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -354,7 +340,7 @@ START_TEST(register_files_is_seen_by_later_entries_of_the_same_batch)
     ck_assert_int_eq(result[2], S_OK);
     ck_assert_int_eq(result[3], S_OK);
     assert_untouched(before, sizeof before);
-    assert_pattern(after, sizeof after, 0);
+    tu_assert_pattern(after, sizeof after, 0);
     CloseHandle(h);
     CloseIoRing(ring);
 }
@@ -377,7 +363,7 @@ START_TEST(registered_and_raw_buffer_refs_give_identical_data)
 {
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     unsigned char *reg = alloc_pages(2), *raw = alloc_pages(2);
     IORING_BUFFER_INFO table[1] = {{reg, (UINT32)(2 * ps)}};
     must_register_buffers(ring, 1, table);
@@ -391,7 +377,7 @@ START_TEST(registered_and_raw_buffer_refs_give_identical_data)
     ck_assert_uint_eq(a.Information, ps);
     ck_assert_uint_eq(b.Information, ps);
     ck_assert_mem_eq(reg, raw, 2 * ps);
-    assert_pattern(reg + 100, ps, 12345);
+    tu_assert_pattern(reg + 100, ps, 12345);
     CloseIoRing(ring);
     CloseHandle(h);
     free_pages(reg);
@@ -427,7 +413,7 @@ START_TEST(registered_buffer_index_past_count_fails_with_index_out_of_bounds)
     must_register_buffers(ring, 2, table);
     ck_assert_int_eq(read_through_buffer(ring, h, 2, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
     ck_assert_int_eq(read_through_buffer(ring, h, UINT32_MAX, 0, 16), HR_INDEX_OUT_OF_BOUNDS);
-    assert_untouched(p + 128, page_size() - 128);
+    assert_untouched(p + 128, tu_page_size() - 128);
     CloseIoRing(ring);
     CloseHandle(h);
     free_pages(p);
@@ -456,7 +442,7 @@ START_TEST(register_buffers_replaces_the_whole_previous_table)
     /* Index 0 now names the new entry: 32 bytes, no longer 64. */
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 64), HR_INVALID_USER_BUFFER);
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 32), S_OK);
-    assert_pattern(p + 128, 32, 0);
+    tu_assert_pattern(p + 128, 32, 0);
     assert_untouched(p, 128);
     CloseIoRing(ring);
     CloseHandle(h);
@@ -503,7 +489,7 @@ START_TEST(registered_buffer_range_is_checked_in_64_bits)
     const struct range_case *c = &range_cases[_i];
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     unsigned char *p = alloc_pages(3);
     /* The registered buffer is the middle 4096 bytes; its neighbours must
      * stay untouched whatever the request. */
@@ -529,7 +515,7 @@ static void *partly_live;
 
 static IORING_BUFFER_INFO bad_entry(enum bad_kind kind)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     IORING_BUFFER_INFO e = {NULL, 16};
     unsigned char *q;
     switch (kind) {
@@ -577,7 +563,7 @@ START_TEST(register_buffers_bad_entry_fails_with_noaccess_and_its_index)
     CloseHandle(h);
     free_pages(p);
     if (partly_live)
-        munmap(partly_live, page_size());
+        munmap(partly_live, tu_page_size());
 }
 END_TEST
 
@@ -608,7 +594,7 @@ START_TEST(register_buffers_array_is_not_read_after_processing)
     table[0].Address = NULL;
     table[0].Length = 0;
     ck_assert_int_eq(read_through_buffer(ring, h, 0, 0, 64), S_OK);
-    assert_pattern(p, 64, 0);
+    tu_assert_pattern(p, 64, 0);
     CloseIoRing(ring);
     CloseHandle(h);
     free_pages(p);
@@ -636,7 +622,7 @@ START_TEST(register_buffers_is_seen_by_later_entries_of_the_same_batch)
     ck_assert_int_eq(result[1], HR_INDEX_OUT_OF_BOUNDS);
     ck_assert_int_eq(result[2], S_OK);
     ck_assert_int_eq(result[3], S_OK);
-    assert_pattern(p, 64, 0);
+    tu_assert_pattern(p, 64, 0);
     CloseIoRing(ring);
     CloseHandle(h);
     free_pages(p);
@@ -705,7 +691,7 @@ static void race_reap(struct race *rc, const IORING_CQE *cqe)
     ck_assert_uint_eq(cqe->Information, rc->ps);
     long slot = round % RACE_SLOTS;
     ck_assert_int_eq(rc->slot_round[slot], round);
-    assert_pattern(rc->buf + slot * rc->ps, rc->ps, race_file_off(round, rc->ps));
+    tu_assert_pattern(rc->buf + slot * rc->ps, rc->ps, race_file_off(round, rc->ps));
     rc->slot_round[slot] = -1;
     rc->in_flight--;
 }
@@ -730,7 +716,7 @@ START_TEST(replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes)
 {
     static struct race rc;
     HANDLE h = open_pattern_file();
-    rc.ps = page_size();
+    rc.ps = tu_page_size();
     rc.ring = new_ring();
     rc.buf = alloc_pages(RACE_SLOTS + 1);
     for (long s = 0; s < RACE_SLOTS; s++)
@@ -775,7 +761,7 @@ END_TEST
 /* ============================================================ pin (VmLck) */
 static long pages_kb(size_t npages)
 {
-    return (long)(npages * page_size() / 1024);
+    return (long)(npages * tu_page_size() / 1024);
 }
 
 static long vmlck_base;
@@ -810,7 +796,7 @@ static const struct pages_case {
 START_TEST(pin_registering_raises_vmlck_by_exact_page_count)
 {
     const struct pages_case *c = &pages_cases[_i];
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     unsigned char *p = alloc_pages(4);
     IORING_BUFFER_INFO table[1] = {{p + c->offset, (UINT32)(c->pages * ps + c->extra)}};
@@ -830,7 +816,7 @@ END_TEST
 
 START_TEST(pin_two_buffers_sharing_a_page_lock_it_once)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     unsigned char *p = alloc_pages(4);
     /* Pages 0-1 and 1-2: page 1 is shared. */
@@ -847,7 +833,7 @@ START_TEST(pin_two_rings_registering_the_same_memory_share_pages)
 {
     HIORING r1 = new_ring(), r2 = new_ring();
     unsigned char *p = alloc_pages(3);
-    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(3 * page_size())}};
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(3 * tu_page_size())}};
     must_register_buffers(r1, 1, table);
     must_register_buffers(r2, 1, table);
     ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(3));
@@ -863,7 +849,7 @@ START_TEST(pin_close_ioring_releases_the_pages)
 {
     HIORING ring = new_ring();
     unsigned char *p = alloc_pages(2);
-    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * tu_page_size())}};
     must_register_buffers(ring, 1, table);
     ck_assert_int_eq(tu_vmlck_kb() - vmlck_base, pages_kb(2));
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
@@ -876,7 +862,7 @@ START_TEST(pin_replacing_with_the_same_entry_keeps_the_pages_locked)
 {
     HIORING ring = new_ring();
     unsigned char *p = alloc_pages(2);
-    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * page_size())}};
+    IORING_BUFFER_INFO table[1] = {{p, (UINT32)(2 * tu_page_size())}};
     must_register_buffers(ring, 1, table);
     hold_first_read();
     must_register_buffers(ring, 1, table);
@@ -892,7 +878,7 @@ START_TEST(pin_failed_registration_unpins_the_entries_before_the_bad_one)
 {
     HIORING ring = new_ring();
     unsigned char *p = alloc_pages(2);
-    IORING_BUFFER_INFO table[2] = {{p, (UINT32)(2 * page_size())}, {NULL, 16}};
+    IORING_BUFFER_INFO table[2] = {{p, (UINT32)(2 * tu_page_size())}, {NULL, 16}};
     ULONG_PTR info;
     ck_assert_int_eq(register_buffers(ring, 2, table, &info), HR_NOACCESS);
     ck_assert_uint_eq(info, 1);
@@ -937,7 +923,7 @@ static void start_held_read(HIORING ring, HANDLE h, UINT32 len)
 
 START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
     unsigned char *p = alloc_pages(2);
@@ -953,7 +939,7 @@ START_TEST(pin_replaced_buffer_stays_locked_until_in_flight_read_finishes)
     ck_assert_uint_eq(cqe.UserData, 0x4E1D);
     ck_assert_int_eq(cqe.ResultCode, S_OK);
     ck_assert_uint_eq(cqe.Information, 2 * ps);
-    assert_pattern(p, 2 * ps, 0);
+    tu_assert_pattern(p, 2 * ps, 0);
     ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
     tu_gate_remove();
     CloseIoRing(ring);
@@ -964,7 +950,7 @@ END_TEST
 
 START_TEST(pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes)
 {
-    size_t ps = page_size();
+    size_t ps = tu_page_size();
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
     unsigned char *p = alloc_pages(2);
@@ -982,7 +968,7 @@ START_TEST(pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes)
     while (tu_vmlck_kb() != vmlck_base && GetTickCount64() < deadline)
         sched_yield();
     ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
-    assert_pattern(p, 2 * ps, 0);
+    tu_assert_pattern(p, 2 * ps, 0);
     tu_gate_remove();
     CloseHandle(h);
     free_pages(p);
@@ -1056,7 +1042,7 @@ START_TEST(limits_refused_mlock_leaves_buffer_unpinned_and_registration_succeeds
 {
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
-    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / page_size());
+    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / tu_page_size());
     IORING_BUFFER_INFO table[2] = {{small, 64}, {big, BIG}};
     must_register_buffers(ring, 2, table);
     IORE_RING_STATS st = ring_stats(ring);
@@ -1064,7 +1050,7 @@ START_TEST(limits_refused_mlock_leaves_buffer_unpinned_and_registration_succeeds
     ck_assert_uint_eq(st.bytes_unpinned, BIG);
     ck_assert_int_eq(tu_vmlck_kb(), pages_kb(1));
     ck_assert_int_eq(read_through_buffer(ring, h, 1, 4096, 4096), S_OK);
-    assert_pattern(big + 4096, 4096, 0);
+    tu_assert_pattern(big + 4096, 4096, 0);
     CloseIoRing(ring);
     ck_assert_int_eq(tu_vmlck_kb(), 0);
     CloseHandle(h);
@@ -1076,7 +1062,7 @@ END_TEST
 START_TEST(limits_refused_mlock_prints_one_diagnostic_naming_the_limit)
 {
     HIORING ring = new_ring();
-    unsigned char *big = alloc_pages(BIG / page_size());
+    unsigned char *big = alloc_pages(BIG / tu_page_size());
     IORING_BUFFER_INFO table[2] = {{big, BIG}, {big + 4096, BIG - 4096}};
     must_register_buffers(ring, 2, table);
     must_register_buffers(ring, 2, table);
@@ -1105,7 +1091,7 @@ static void assert_strict_failure(void)
 {
     HIORING ring = new_ring();
     HANDLE h = open_pattern_file();
-    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / page_size());
+    unsigned char *small = alloc_pages(1), *big = alloc_pages(BIG / tu_page_size());
     IORING_BUFFER_INFO ok[1] = {{small, 64}};
     must_register_buffers(ring, 1, ok);
     IORING_BUFFER_INFO table[3] = {{small, 64}, {big, BIG}, {small, 32}};
@@ -1141,7 +1127,7 @@ START_TEST(limits_strict_pinning_call_overrides_the_environment)
     setenv("IORINGEMU_STRICT_PINNING", "1", 1);
     iore_set_strict_pinning(FALSE);
     HIORING ring = new_ring();
-    unsigned char *big = alloc_pages(BIG / page_size());
+    unsigned char *big = alloc_pages(BIG / tu_page_size());
     IORING_BUFFER_INFO table[1] = {{big, BIG}};
     must_register_buffers(ring, 1, table);
     ck_assert_uint_eq(ring_stats(ring).bytes_unpinned, BIG);
@@ -1155,15 +1141,15 @@ END_TEST
 START_TEST(limits_replacement_gets_the_room_the_old_table_held)
 {
     iore_set_strict_pinning(TRUE);
-    size_t n = (LIMIT * 3 / 4) / page_size();
+    size_t n = (LIMIT * 3 / 4) / tu_page_size();
     HIORING ring = new_ring();
     unsigned char *a = alloc_pages(n), *b = alloc_pages(n);
-    IORING_BUFFER_INFO ta[1] = {{a, (UINT32)(n * page_size())}};
-    IORING_BUFFER_INFO tb[1] = {{b, (UINT32)(n * page_size())}};
+    IORING_BUFFER_INFO ta[1] = {{a, (UINT32)(n * tu_page_size())}};
+    IORING_BUFFER_INFO tb[1] = {{b, (UINT32)(n * tu_page_size())}};
     must_register_buffers(ring, 1, ta);
     must_register_buffers(ring, 1, tb);
     IORE_RING_STATS st = ring_stats(ring);
-    ck_assert_uint_eq(st.bytes_pinned, n * page_size());
+    ck_assert_uint_eq(st.bytes_pinned, n * tu_page_size());
     ck_assert_uint_eq(st.bytes_unpinned, 0);
     ck_assert_int_eq(tu_vmlck_kb(), pages_kb(n));
     CloseIoRing(ring);
@@ -1266,7 +1252,7 @@ static const char *pin_unavailable(void)
 {
     if (tu_vmlck_kb() < 0)
         return "pin suite: /proc/self/status has no VmLck line";
-    size_t len = 16 * page_size();
+    size_t len = 16 * tu_page_size();
     void *p = VirtualAlloc(NULL, len, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     if (!p)
         return "pin suite: VirtualAlloc failed";

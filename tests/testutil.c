@@ -67,6 +67,23 @@ unsigned char tu_pattern(size_t i)
     return (unsigned char)((i * 131u + (i >> 12) * 7u + 17u) & 0xff);
 }
 
+void tu_assert_pattern(const unsigned char *buf, size_t len, size_t file_off)
+{
+    size_t i = 0;
+    while (i < len && buf[i] == tu_pattern(file_off + i))
+        i++;
+    if (i < len)
+        ck_abort_msg("byte %zu of %zu is %#x, the file's byte %zu is %#x", i, len, buf[i],
+                     file_off + i, tu_pattern(file_off + i));
+}
+
+SIZE_T tu_page_size(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwPageSize;
+}
+
 char *tu_make_file(const char *stem, size_t len)
 {
     char *path = strdup(tu_path(stem));

@@ -33,6 +33,11 @@ const char *tu_path(const char *stem);
  * (byte i = tu_pattern(i)); returns the path (malloc'd). */
 char *tu_make_file(const char *stem, size_t len);
 unsigned char tu_pattern(size_t i);
+/* Fails the test, naming the first differing byte, unless buf[0..len)
+ * holds the pattern of a file from offset file_off. */
+void tu_assert_pattern(const unsigned char *buf, size_t len, size_t file_off);
+/* The page size, as GetSystemInfo reports it. */
+SIZE_T tu_page_size(void);
 /* Opens path with CreateFileA for reading (and writing if rw). */
 HANDLE tu_open(const char *path, int rw);
 /* tu_make_file, then tu_open, for a test that needs only the handle;
