@@ -76,6 +76,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -235,14 +236,20 @@ static bool mono_passed(const struct timespec *t)
 }
 
 /* pool.lock NOT held. Spins up to SPIN_NS for an item to appear; the
- * caller re-checks under the lock. The clock is read every 64 rounds. */
+ * caller re-checks under the lock. Every 64 rounds it reads the clock and
+ * yields: on a loaded machine whatever else is runnable on this CPU gets
+ * it (the spin then finds nothing and the submitter does the work), on an
+ * idle one sched_yield() returns at once. */
 static void spin_for_item(void)
 {
     struct timespec end = mono_after(SPIN_NS);
     for (unsigned i = 1; !iore__load_relaxed(&pool.queued_hint); i++) {
         cpu_relax();
-        if (i % 64 == 0 && mono_passed(&end))
-            return;
+        if (i % 64 == 0) {
+            if (mono_passed(&end))
+                return;
+            sched_yield();
+        }
     }
 }
 
