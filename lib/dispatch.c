@@ -26,6 +26,10 @@
  *     A pool run may ask for a wait and a fired wait goes back to the pool,
  *     until the op is done; whichever thread finishes it posts the CQE,
  *     exactly once, in op_finish().
+ *   - A run of consecutive reads (iore__dispatch_run) is resolved the same
+ *     way, but its inline attempts are shared with one pool runner, and
+ *     each thread posts the CQEs of the ops it took together (see "runs of
+ *     reads" below).
  *
  * Threads and ownership
  *   An op belongs to one thread at a time: the submitter, then a pool
@@ -407,38 +411,38 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * offers the inline attempts to one pool runner as soon as the first op is
  * resolved, and goes on resolving the others (registration tables are
  * only ever read on its thread), publishing each in run->ready; then it
- * attempts ops too. Both threads take the next op from a shared cursor,
- * so a helper that starts late (or never: a busy pool, a loaded machine)
- * just takes fewer, and one that is early spins briefly for the next op
- * to be published (it claims an op only once it is). Before finishing, the submitter withdraws the helper's work
- * item if it has not started, else waits for it to finish the op it took;
- * every attempt is RWF_NOWAIT, so that wait is short.
+ * attempts ops too. Both threads take the next published op from a shared
+ * cursor, so a helper that starts late (or never: a busy pool, a loaded
+ * machine) just takes fewer, and one that is early spins briefly for the
+ * next op to be published.
  *
- * The helper only makes system calls: each thread writes the outcome into
- * the op it took (op->next, op->hr, op->done), and after the join the
- * submitter finishes the whole run alone: buffer holds go, every CQE is
- * posted in one critical section (iore__ring_post_many), then the file
- * references go. So the ring lock, the file's reference count and the
- * CQ's cache lines never bounce between the two cores. An op that must
- * wait is copied out (go_async) by the submitter at that point.
+ * Nobody waits for anybody: each thread finishes the ops it took, in one
+ * go once no op is left to take: buffer holds go, their CQEs are posted in
+ * one critical section (iore__ring_post_many), then the file references
+ * go; an op that must wait is copied out (go_async). So the submitter
+ * leaves while the helper may still be on its last ops (they complete
+ * like any asynchronous op, and the application builds its next batch
+ * meanwhile), and a helper preempted on a loaded machine delays only the
+ * ops it holds. The submitter withdraws the helper's work item if it has
+ * not started by then.
  *
  * Only reads of seekable files are attempted in parallel: from the first
  * entry on a non-seekable descriptor on, the submitter stops publishing
- * and attempts the rest of the run alone, in SQ order, after the join.
- * Writes are never part of a run.
+ * and attempts the rest of the run alone, in SQ order. Writes are never
+ * part of a run.
  *
- * Ownership: run->ops[i] belongs to the submitter until it is published
- * (release store of run->ready, paired with the acquire in run_claim()),
- * then to the thread whose compare-exchange on run->next took i, and after
- * the join to the submitter again: the helper's writes are ordered before
- * the submitter's reads by helper_done (release in run_done, acquire in
- * run_join) or by pool.lock when the item was withdrawn. run->lock
- * protects helper_done for the sleeping wait; the helper touches nothing
- * of the run after unlocking it in run_done().
+ * Ownership and lifetime: a helped run is a heap struct from the ring's
+ * free list (exec->runs), so it can outlive SubmitIoRing; it holds a ring
+ * reference for the helper, and run->refs counts the two threads: the
+ * last to let go recycles it. run->ops[i] belongs to the submitter until
+ * it is published (release store of run->ready, paired with the acquire
+ * in run_claim()), then to the thread whose compare-exchange on run->next
+ * took it, which finishes it. A run too short for help lives on the
+ * submitter's stack.
  */
 #define HELP_MIN 16u
 #define READY_FINAL 0x80000000u /* run->ready: no more ops will be published */
-#define CLAIM_SPIN 1000u        /* pauses the helper waits for the next op */
+#define CLAIM_SPIN 256u         /* pauses the helper waits for the next op */
 
 static inline void cpu_relax(void)
 {
@@ -447,21 +451,56 @@ static inline void cpu_relax(void)
 #endif
 }
 
-struct run {
+struct iore__run {
     struct iore__work work;     /* the helper's pool item */
-    struct iore__op *ops;
+    struct iore__ring *ring;
     atomic_uint ready;          /* ops published, | READY_FINAL once complete */
     atomic_uint next;           /* next index to take, both threads */
-    atomic_bool helper_done;    /* also under lock, for the sleeping wait */
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    atomic_uint refs;           /* threads still using a heap run */
+    struct iore__run *free_next;/* exec->runs, under exec->lock */
+    struct iore__op ops[IORE_RUN_MAX];
 };
 
-#define RUN_OF(w) ((struct run *)(void *)((char *)(w) - offsetof(struct run, work)))
+/* What one thread took from a run, to finish it. */
+struct run_share {
+    uint32_t n;
+    uint32_t idx[IORE_RUN_MAX];
+};
+
+#define RUN_OF(w) ((struct iore__run *)(void *)((char *)(w) - offsetof(struct iore__run, work)))
+
+/* Submitter: a heap run with no helper yet, or NULL. */
+static struct iore__run *run_get(struct iore__ring *r)
+{
+    struct iore__exec *ex = r->exec;
+    pthread_mutex_lock(&ex->lock);
+    struct iore__run *run = ex->runs;
+    if (run)
+        ex->runs = run->free_next;
+    pthread_mutex_unlock(&ex->lock);
+    if (!run && !(run = malloc(sizeof(*run))))
+        return NULL;
+    run->ring = r;
+    atomic_init(&run->refs, 1);
+    return run;
+}
+
+/* Either thread: lets go of a heap run; the last one recycles it. The
+ * caller still holds a ring reference (the helper drops its own after). */
+static void run_put(struct iore__run *run)
+{
+    if (iore__ref_dec(&run->refs) != 1)
+        return;
+    struct iore__exec *ex = run->ring->exec;
+    pthread_mutex_lock(&ex->lock);
+    run->free_next = ex->runs;
+    ex->runs = run;
+    pthread_mutex_unlock(&ex->lock);
+}
 
 /* Submitter: ops[0..n) may be taken; final: no more will come. Pairs with
  * the acquire in run_claim(). */
-static void run_publish(struct run *run, uint32_t n, bool final)
+static void run_publish(struct iore__run *run, uint32_t n, bool final)
 {
     iore__store_release(&run->ready, n | (final ? READY_FINAL : 0));
 }
@@ -470,7 +509,7 @@ static void run_publish(struct run *run, uint32_t n, bool final)
  * or, for the helper (patient), when the submitter has not published the
  * next one within a short spin: it may be descheduled on a loaded
  * machine, and it takes whatever the helper leaves anyway. */
-static bool run_claim(struct run *run, uint32_t *out, bool patient)
+static bool run_claim(struct iore__run *run, uint32_t *out, bool patient)
 {
     unsigned spin = 0;
     uint32_t i = iore__load_relaxed(&run->next);
@@ -494,77 +533,26 @@ static bool run_claim(struct run *run, uint32_t *out, bool patient)
     }
 }
 
-static void run_take(struct run *run, bool patient)
+static void run_take(struct iore__run *run, bool patient, struct run_share *mine)
 {
     uint32_t i;
     while (run_claim(run, &i, patient)) {
         struct iore__op *op = &run->ops[i];
         op->next = iore__op_io(op, true);
+        mine->idx[mine->n++] = i;
     }
 }
 
-static void run_work(struct iore__work *w)
-{
-    run_take(RUN_OF(w), true);
-}
-
-/* The helper after run_work (status 0), or the submitter that withdrew
- * the item (-ECANCELED): either way the helper is done with the run. */
-static void run_done(struct iore__work *w, int status)
-{
-    struct run *run = RUN_OF(w);
-    (void)status;
-    pthread_mutex_lock(&run->lock);
-    iore__store_release(&run->helper_done, true);
-    pthread_cond_signal(&run->cond);
-    pthread_mutex_unlock(&run->lock);
-}
-
-/* Submitter: returns once the helper will not touch run again. */
-static void run_join(struct run *run)
-{
-    if (iore__pool_cancel(&run->work) == 0)
-        return; /* never started; run_done ran here */
-    /* It is at most one RWF_NOWAIT attempt from the end: spin a little
-     * before sleeping. The lock round trip below is needed either way: it
-     * waits for run_done's unlock. Pairs with the store in run_done. */
-    for (int spin = 0; spin < 2000 && !iore__load_acquire(&run->helper_done); spin++)
-        cpu_relax();
-    pthread_mutex_lock(&run->lock);
-    while (!iore__load_acquire(&run->helper_done))
-        pthread_cond_wait(&run->cond, &run->lock);
-    pthread_mutex_unlock(&run->lock);
-    pthread_cond_destroy(&run->cond);
-    pthread_mutex_destroy(&run->lock);
-}
-
-/* Offers run to a pool runner; false if the pool cannot take it. */
-static bool run_help(struct run *run)
-{
-    run->work.run = run_work;
-    run->work.done = run_done;
-    atomic_init(&run->helper_done, false);
-    if (pthread_mutex_init(&run->lock, NULL))
-        return false;
-    if (pthread_cond_init(&run->cond, NULL))
-        goto fail_lock;
-    if (iore__pool_submit(&run->work) == 0)
-        return true;
-    pthread_cond_destroy(&run->cond);
-fail_lock:
-    pthread_mutex_destroy(&run->lock);
-    return false;
-}
-
-/* Submitter, after the join: the CQEs of every op that finished, in one
- * post; the rest go asynchronous. The order of op_finish() is kept: the
- * buffer hold goes before the CQE is visible, the file after. */
-static void run_finish(struct iore__ring *r, struct iore__op *ops, uint32_t n)
+/* Either thread: finishes the ops it took. The CQEs of those that
+ * finished go in one post; the rest go asynchronous. The order of
+ * op_finish() is kept: the buffer hold goes before the CQE is visible,
+ * the file after. */
+static void run_finish(struct iore__run *run, const struct run_share *mine)
 {
     IORING_CQE cqes[IORE_RUN_MAX];
     uint32_t ncqe = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        struct iore__op *op = &ops[i];
+    for (uint32_t k = 0; k < mine->n; k++) {
+        struct iore__op *op = &run->ops[mine->idx[k]];
         if (op->next != IORE_IO_DONE) {
             go_async(op, op->next);
             continue;
@@ -577,10 +565,47 @@ static void run_finish(struct iore__ring *r, struct iore__op *ops, uint32_t n)
             .Information = op->hr == S_OK ? op->done : 0,
         };
     }
-    iore__ring_post_many(r, cqes, ncqe);
-    for (uint32_t i = 0; i < n; i++)
-        if (ops[i].next == IORE_IO_DONE)
-            iore__file_put(ops[i].file);
+    iore__ring_post_many(run->ring, cqes, ncqe);
+    for (uint32_t k = 0; k < mine->n; k++) {
+        struct iore__op *op = &run->ops[mine->idx[k]];
+        if (op->next == IORE_IO_DONE)
+            iore__file_put(op->file);
+    }
+}
+
+/* Pool runner. */
+static void run_work(struct iore__work *w)
+{
+    struct iore__run *run = RUN_OF(w);
+    struct run_share mine = { .n = 0 };
+    run_take(run, true, &mine);
+    run_finish(run, &mine);
+}
+
+/* The helper after run_work (status 0), or the submitter that withdrew
+ * the item (-ECANCELED): either way the helper's part is over. */
+static void run_done(struct iore__work *w, int status)
+{
+    struct iore__run *run = RUN_OF(w);
+    struct iore__ring *r = run->ring;
+    (void)status;
+    run_put(run);
+    iore__ring_put(r);
+}
+
+/* Submitter: offers a heap run to a pool runner; false if the pool
+ * cannot take it. */
+static bool run_help(struct iore__run *run)
+{
+    run->work.run = run_work;
+    run->work.done = run_done;
+    atomic_store_explicit(&run->refs, 2, memory_order_relaxed);
+    iore__obj_ref(&run->ring->obj); /* the helper's, dropped in run_done */
+    if (iore__pool_submit(&run->work) == 0)
+        return true;
+    atomic_store_explicit(&run->refs, 1, memory_order_relaxed);
+    iore__ring_put(run->ring);
+    return false;
 }
 
 bool iore__dispatch_runnable(const struct iore__sqe *sqe)
@@ -589,17 +614,16 @@ bool iore__dispatch_runnable(const struct iore__sqe *sqe)
            sqe->deferred == S_OK;
 }
 
-/* Submitter: resolves sqes[*i..n) into ops[*nops..], publishing each,
+/* Submitter: resolves sqes[*i..n) into run->ops[*nops..], publishing each,
  * until the first op on a non-seekable descriptor (left unpublished at
- * ops[*nops - 1]: returns true) or the end (false). The helper is offered
- * the run once the first op is published, if the run is long enough. */
-static bool run_prepare(struct iore__ring *r, struct run *run, const struct iore__sqe *sqes,
+ * ops[*nops - 1]: returns true) or the end (false). A heap run is offered
+ * to the helper once its first op is published. */
+static bool run_prepare(struct iore__run *run, bool heap, const struct iore__sqe *sqes,
                         uint32_t n, uint32_t *i, uint32_t *nops, bool *helped)
 {
-    bool may_help = n >= HELP_MIN;
     for (; *i < n; (*i)++) {
         struct iore__op *op = &run->ops[*nops];
-        if (!op_start(op, r, &sqes[*i]))
+        if (!op_start(op, run->ring, &sqes[*i]))
             continue;
         (*nops)++;
         if (!op->file->seekable) {
@@ -607,37 +631,55 @@ static bool run_prepare(struct iore__ring *r, struct run *run, const struct iore
             return true;
         }
         run_publish(run, *nops, false);
-        if (may_help && !*helped)
+        if (heap && !*helped)
             *helped = run_help(run);
     }
     return false;
 }
 
-void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n)
+/* Submitter: everything of the run that is not the helper's. */
+static void run_submitter(struct iore__run *run, const struct iore__sqe *sqes, uint32_t n,
+                          bool heap)
 {
-    struct iore__op ops[IORE_RUN_MAX];
-    struct run run = { .ops = ops };
+    struct run_share mine = { .n = 0 };
     uint32_t i = 0, nops = 0;
     bool helped = false;
-    assert(n <= IORE_RUN_MAX);
-    atomic_init(&run.ready, 0);
-    atomic_init(&run.next, 0);
-    bool stream = run_prepare(r, &run, sqes, n, &i, &nops, &helped);
+    atomic_init(&run->ready, 0);
+    atomic_init(&run->next, 0);
+    bool stream = run_prepare(run, heap, sqes, n, &i, &nops, &helped);
     /* The unpublished non-seekable op (if any) is not part of this. */
-    run_publish(&run, nops - stream, true);
-    run_take(&run, false);
+    run_publish(run, nops - stream, true);
+    run_take(run, false, &mine);
     if (helped)
-        run_join(&run);
+        iore__pool_cancel(&run->work); /* nothing left for a late helper */
     /* From a non-seekable descriptor on: one at a time, in SQ order. */
-    if (stream)
-        ops[nops - 1].next = iore__op_io(&ops[nops - 1], true);
+    if (stream) {
+        run->ops[nops - 1].next = iore__op_io(&run->ops[nops - 1], true);
+        mine.idx[mine.n++] = nops - 1;
+    }
     for (; i < n; i++) {
-        if (op_start(&ops[nops], r, &sqes[i])) {
-            ops[nops].next = iore__op_io(&ops[nops], true);
-            nops++;
+        struct iore__op *op = &run->ops[nops];
+        if (op_start(op, run->ring, &sqes[i])) {
+            op->next = iore__op_io(op, true);
+            mine.idx[mine.n++] = nops++;
         }
     }
-    run_finish(r, ops, nops);
+    run_finish(run, &mine);
+}
+
+void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n)
+{
+    assert(n <= IORE_RUN_MAX);
+    struct iore__run *run = n >= HELP_MIN ? run_get(r) : NULL;
+    if (run) {
+        run_submitter(run, sqes, n, true);
+        run_put(run);
+        return;
+    }
+    /* Too short to share, or no memory for a heap run: alone, on the stack. */
+    struct iore__run local;
+    local.ring = r;
+    run_submitter(&local, sqes, n, false);
 }
 
 static HRESULT dispatch_cancel(struct iore__ring *r, const struct iore__sqe *sqe)
@@ -708,7 +750,13 @@ void iore__exec_destroy(struct iore__ring *r)
     if (!ex)
         return;
     iore__reg_destroy(r);
-    /* Every pending op held a ring reference: all of them are free now. */
+    /* Every pending op and every helped run held a ring reference: all of
+     * them are free now. */
+    while (ex->runs) {
+        struct iore__run *run = ex->runs;
+        ex->runs = run->free_next;
+        free(run);
+    }
     while (ex->free) {
         struct iore__op *op = ex->free;
         ex->free = op->link_next;

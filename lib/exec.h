@@ -87,14 +87,16 @@ struct iore__op {
 };
 
 /* Per-ring execution state (r->exec). exec->lock protects the pending
- * list, the free list and the (lock) fields of every op. Lock order:
+ * list, the free lists and the (lock) fields of every op. Lock order:
  * ring->lock > exec->lock > pool lock. Never held while posting a CQE,
  * calling into register.c, or doing I/O. */
+struct iore__run;               /* a run of reads shared with a helper (dispatch.c) */
 struct iore__exec {
     pthread_mutex_t lock;
     struct iore__op *pending;   /* dispatched, asynchronous, CQE not posted */
     struct iore__op *free;      /* recycled op structs */
     uint32_t nops;              /* op structs allocated (pending + free) */
+    struct iore__run *runs;     /* recycled runs (at most one per helper at work) */
 };
 
 /* ops_rw.c: one execution step. nowait: the caller may not block (the

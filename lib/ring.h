@@ -29,8 +29,8 @@
  *      several entries in one critical section.
  *
  * Lifetime: the handle table holds one reference on the ring while HIORING
- * is open; every dispatched asynchronous op holds another until it has
- * posted. CloseIoRing closes the handle and marks the ring closed: posts
+ * is open; every dispatched asynchronous op, and the helper of a run of
+ * reads, holds another until it has posted. CloseIoRing closes the handle and marks the ring closed: posts
  * after that are discarded, and the last reference frees the ring.
  */
 #ifndef IORE_RING_H
@@ -135,8 +135,9 @@ bool iore__dispatch_runnable(const struct iore__sqe *sqe);
 /* Dispatches n (1..IORE_RUN_MAX) consecutive runnable entries, as n calls
  * of iore__dispatch() would, except that their inline attempts may run on
  * two threads at once (completion order among them is unspecified anyway).
- * Returns once every entry has posted or gone asynchronous; same calling
- * rules as iore__dispatch(). */
+ * Returns once every entry has posted, gone asynchronous, or been taken by
+ * a pool runner helping with the run (which posts it like an asynchronous
+ * op); same calling rules as iore__dispatch(). */
 #define IORE_RUN_MAX 32u
 void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n);
 /* At CreateIoRing: allocate r->exec (0 or -ENOMEM). */
