@@ -1002,6 +1002,73 @@ END_TEST
 
 /* ------------------------------------------------------------------ suite */
 
+#define RUN_READS 32
+#define RUN_LEN 4096
+
+/* One Submit of RUN_READS consecutive reads: the emulator may share their
+ * inline attempts with a second thread, and (with half_on_pool) send half
+ * of them to the pool from either thread. */
+static void build_run(HIORING ring, HANDLE h, unsigned char (*bufs)[RUN_LEN], unsigned round)
+{
+    for (unsigned k = 0; k < RUN_READS; k++) {
+        UINT64 off = (UINT64)((k * 5u + round) % RUN_READS) * RUN_LEN + round;
+        IORING_BUFFER_REF b = IoRingBufferRefFromPointer(bufs[k]);
+        ck_assert_int_eq(BuildIoRingReadFile(ring, (IORING_HANDLE_REF)IoRingHandleRefFromHandle(h),
+                                             b, RUN_LEN, off, (UINT_PTR)(off << 8 | k),
+                                             IOSQE_FLAGS_NONE),
+                         S_OK);
+    }
+}
+
+START_TEST(a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_bytes)
+{
+    static unsigned char bufs[RUN_READS][RUN_LEN];
+    char *path = tu_make_file("run", (RUN_READS + 1) * RUN_LEN);
+    HANDLE h = open_ro(path);
+    HIORING ring = new_ring();
+    iore_fault_set_hook(half_on_pool, NULL);
+    for (unsigned round = 0; round < 20; round++) {
+        uint64_t seen = 0;
+        build_run(ring, h, bufs, round);
+        submit_wait(ring, RUN_READS);
+        for (unsigned n = 0; n < RUN_READS; n++) {
+            IORING_CQE cqe = pop(ring);
+            unsigned k = (unsigned)(cqe.UserData & 0xff);
+            assert_cqe(cqe, S_OK, RUN_LEN);
+            ck_assert_uint_lt(k, RUN_READS);
+            ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
+            seen |= 1ull << k;
+            tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
+        }
+        IORING_CQE none = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
+        ck_assert_int_eq(PopIoRingCompletion(ring, &none), S_FALSE);
+    }
+    iore_fault_set_hook(NULL, NULL);
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    CloseHandle(h);
+    free(path);
+}
+END_TEST
+
+START_TEST(closing_the_ring_right_after_submitting_a_run_of_reads_returns_at_once)
+{
+    static unsigned char bufs[RUN_READS][RUN_LEN];
+    char *path = tu_make_file("run", (RUN_READS + 1) * RUN_LEN);
+    HANDLE h = open_ro(path);
+    for (unsigned round = 0; round < 50; round++) {
+        HIORING ring = new_ring();
+        build_run(ring, h, bufs, round);
+        ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
+        ck_assert_int_eq(CloseIoRing(ring), S_OK);
+        IORING_CQE cqe = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
+        ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), E_HANDLE);
+        ck_assert_uint_eq(cqe.UserData, TU_SENTINEL_UD);
+    }
+    CloseHandle(h);
+    free(path);
+}
+END_TEST
+
 static Suite *ops_suite(void)
 {
     Suite *s = suite_create("ops");
@@ -1063,6 +1130,8 @@ static Suite *ops_suite(void)
     tc = tcase_create("concurrency");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, many_ops_in_flight_on_several_rings_and_threads_move_the_right_bytes);
+    tcase_add_test(tc, a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_bytes);
+    tcase_add_test(tc, closing_the_ring_right_after_submitting_a_run_of_reads_returns_at_once);
     suite_add_tcase(s, tc);
     return s;
 }
