@@ -10,22 +10,38 @@
  *   ring->lock), so resolving an index is a plain O(1) array access with no
  *   lock. iore__reg_close() runs after the submitter has left.
  *
- *   Buffer entries. Each non-empty buffer slot is a separately allocated,
- *   reference-counted struct iore__bufhold. The table holds one reference;
- *   every dispatched op that uses the entry holds another (taken by
- *   iore__reg_buffer() on the submitting thread, dropped by
- *   iore__reg_buffer_put() on whatever thread finishes the op). The entry
- *   holds one pin (lib/pin.c) on its pages, released with the last
- *   reference, so a replaced buffer stays locked until the I/O using it has
- *   finished. An entry never points back at its ring: it may outlive it.
+ *   Buffer table generations. A buffer table is one allocation: a header
+ *   and an inline array of (address, length, pinned) slots, so resolving an
+ *   index reads one slot of the array and nothing else, whatever the size
+ *   of the table. The table itself is the hold handed to dispatch (struct
+ *   iore__bufhold): it is reference counted, with one reference for the
+ *   ring while it is published and one per dispatched op that uses any of
+ *   its slots (taken by iore__reg_buffer() on the submitting thread,
+ *   dropped by iore__reg_buffer_put() on whatever thread finishes the op).
+ *   Each pinned slot holds one pin (lib/pin.c) on its pages; the pins go
+ *   with the last reference, so a replaced buffer stays locked until every
+ *   op that used its table has finished. The price of one count per table
+ *   rather than per slot: a replaced slot no op used stays locked until the
+ *   table's last op is done, not only until the replacement. A table never
+ *   points back at its ring: it may outlive it.
+ *
+ *   Why per table: with one count per slot, the op touched a separately
+ *   allocated entry (a cache miss per op on a large table, and a line the
+ *   completing thread then writes). The table's count is one line, hot in
+ *   cache whatever the table size; it sits alone in its cache line so that
+ *   the completing thread's writes do not evict the slots the submitter
+ *   reads.
  *
  *   Replacement order. The visible rule is "the old table is dropped first".
  *   The old table is unpublished at once (so neither a later use nor the
- *   stats can see it) but its hold is released only after the new entries
- *   are pinned: pages shared by both stay pinned without a munlock/mlock
- *   round trip. When mlock refuses a new entry for lack of lockable memory,
- *   the old hold is released before the refusal is trusted (and the pin
- *   retried), so the outcome is the one "drop first, then pin" would give.
+ *   stats can see it) but the ring's reference on it is released only after
+ *   the new slots are pinned: pages both tables name (the same address and
+ *   length at the same index included) stay pinned without a munlock/mlock
+ *   round trip, since pin.c counts per page. When mlock refuses a new slot
+ *   for lack of lockable memory, the old reference is released before the
+ *   refusal is trusted (and the pin retried), so the outcome is the one
+ *   "drop first, then pin" would give (unless ops in flight still hold the
+ *   old table, whose pins then rightly still count).
  *
  *   Locking. reg->lock protects the two published table pointers for the
  *   readers that are not the submitting thread (iore__reg_stats). It is a
@@ -44,19 +60,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* One registered buffer; doubles as the hold handed to dispatch. */
-struct iore__bufhold {
-    atomic_uint refs;   /* table's reference + one per in-flight op */
+/* One registered buffer, inline in its table. 16 bytes: four per line. */
+struct slot {
     char *addr;
-    uint32_t len;
-    bool pinned;        /* holds a pin on [addr, addr + len) */
+    uint32_t len;       /* 0 = empty slot */
+    uint32_t pinned;    /* holds a pin on [addr, addr + len) */
 };
 
-struct buftab {
+#define LINE 64u
+
+/* A buffer table generation; doubles as the hold handed to dispatch (see
+ * DESIGN). Allocated LINE-aligned so that refs, the one field written after
+ * publication, has its line to itself. */
+struct iore__bufhold {
+    atomic_uint refs;          /* ring's reference while published + one per op */
+    char pad_[LINE - sizeof(atomic_uint)];
     uint32_t count;            /* slots, empty ones included */
-    uint64_t bytes_pinned;     /* sum of len over pinned entries */
-    uint64_t bytes_unpinned;   /* sum of len over entries mlock refused */
-    struct iore__bufhold *ent[]; /* NULL = empty slot */
+    uint64_t bytes_pinned;     /* sum of len over pinned slots */
+    uint64_t bytes_unpinned;   /* sum of len over slots mlock refused */
+    struct slot slot[];
 };
 
 struct filetab {
@@ -68,7 +90,7 @@ struct iore__reg {
     /* See DESIGN: written under lock by the submitting thread only; read by
      * that thread without the lock, by everyone else under it. */
     pthread_mutex_t lock;
-    struct buftab *bufs;
+    struct iore__bufhold *bufs;
     struct filetab *files;
 };
 
@@ -124,42 +146,36 @@ static void warn_unpinned(uint32_t len, int err)
             (unsigned long)len, strerror(err), limit);
 }
 
-/* ------------------------------------------------------------ entries */
-static struct iore__bufhold *entry_new(char *addr, uint32_t len)
+/* ------------------------------------------------------------ tables */
+static struct iore__bufhold *buftab_new(uint32_t count)
 {
-    struct iore__bufhold *e = malloc(sizeof *e);
-    if (!e)
+    size_t size = sizeof(struct iore__bufhold) + (size_t)count * sizeof(struct slot);
+    size = (size + LINE - 1) & ~(size_t)(LINE - 1);   /* aligned_alloc wants a multiple */
+    struct iore__bufhold *t = aligned_alloc(LINE, size);
+    if (!t)
         return NULL;
-    atomic_init(&e->refs, 1);
-    e->addr = addr;
-    e->len = len;
-    e->pinned = false;
-    return e;
+    memset(t, 0, size);
+    atomic_init(&t->refs, 1);
+    t->count = count;
+    return t;
 }
 
-void iore__reg_buffer_put(struct iore__bufhold *e)
-{
-    /* acq_rel: the last holder sees every other holder's use of the entry
-     * before it unpins and frees it. */
-    if (iore__ref_dec(&e->refs) != 1)
-        return;
-    if (e->pinned)
-        iore__unpin(e->addr, e->len);
-    free(e);
-}
-
-static void buftab_free(struct buftab *t)
+void iore__reg_buffer_put(struct iore__bufhold *t)
 {
     if (!t)
         return;
+    /* acq_rel: the last holder sees every other holder's use of the table
+     * before it unpins and frees it. */
+    if (iore__ref_dec(&t->refs) != 1)
+        return;
     for (uint32_t i = 0; i < t->count; i++)
-        if (t->ent[i])
-            iore__reg_buffer_put(t->ent[i]);
+        if (t->slot[i].pinned)
+            iore__unpin(t->slot[i].addr, t->slot[i].len);
     free(t);
 }
 
 /* ------------------------------------------------------------ publication */
-static void publish_bufs(struct iore__reg *g, struct buftab *t)
+static void publish_bufs(struct iore__reg *g, struct iore__bufhold *t)
 {
     pthread_mutex_lock(&g->lock);
     g->bufs = t;
@@ -174,9 +190,9 @@ static void publish_files(struct iore__reg *g, struct filetab *t)
 }
 
 /* Unpublishes the buffer table and returns it (the caller now owns its hold). */
-static struct buftab *take_bufs(struct iore__reg *g)
+static struct iore__bufhold *take_bufs(struct iore__reg *g)
 {
-    struct buftab *t = g->bufs;
+    struct iore__bufhold *t = g->bufs;
     if (t)
         publish_bufs(g, NULL);
     return t;
@@ -210,7 +226,7 @@ void iore__reg_close(struct iore__ring *r)
     if (!r->reg)
         return;
     free(take_files(r->reg));
-    buftab_free(take_bufs(r->reg));
+    iore__reg_buffer_put(take_bufs(r->reg));
 }
 
 void iore__reg_destroy(struct iore__ring *r)
@@ -287,21 +303,22 @@ static int range_mapped(uintptr_t addr, uint32_t len)
     }
 }
 
-/* Pins e's pages. A refusal for lack of lockable memory first releases the
- * old table's hold (*old), then is retried, then is either tolerated
- * (e stays unpinned, one diagnostic) or, in strict mode, fatal. */
-static HRESULT pin_entry(struct iore__bufhold *e, struct buftab **old)
+/* Pins slot e's pages. A refusal for lack of lockable memory first
+ * releases the ring's reference on the old table (*old), then is retried,
+ * then is either tolerated (e stays unpinned, one diagnostic) or, in strict
+ * mode, fatal. */
+static HRESULT pin_slot(struct slot *e, struct iore__bufhold **old)
 {
     int err = iore__pin(e->addr, e->len);
     if (err == -ENOMEM || err == -EPERM || err == -EAGAIN) {
         if (*old) {
-            buftab_free(*old);
+            iore__reg_buffer_put(*old);
             *old = NULL;
             err = iore__pin(e->addr, e->len);
         }
     }
     if (err == 0) {
-        e->pinned = true;
+        e->pinned = 1;
         return S_OK;
     }
     if (err != -ENOMEM && err != -EPERM && err != -EAGAIN)
@@ -312,9 +329,11 @@ static HRESULT pin_entry(struct iore__bufhold *e, struct buftab **old)
     return S_OK;
 }
 
-/* Builds slot i from the caller's entry (read exactly once). */
-static HRESULT make_slot(struct buftab *t, uint32_t i, const IORING_BUFFER_INFO *src,
-                         struct buftab **old)
+/* Builds slot i from the caller's entry (read exactly once). A slot is
+ * filled in only once its pin is settled, so a failed one stays empty and
+ * the table's release unpins exactly what was pinned. */
+static HRESULT make_slot(struct iore__bufhold *t, uint32_t i, const IORING_BUFFER_INFO *src,
+                         struct iore__bufhold **old)
 {
     const IORING_BUFFER_INFO b = *src;
     if (b.Length == 0)
@@ -327,68 +346,66 @@ static HRESULT make_slot(struct buftab *t, uint32_t i, const IORING_BUFFER_INFO 
         return iore__hresult_from_errno(-mapped, "mincore");
     if (mapped == 0)
         return HRESULT_FROM_WIN32(ERROR_NOACCESS);
-    struct iore__bufhold *e = entry_new(b.Address, b.Length);
-    if (!e)
-        return iore__hresult_from_errno(ENOMEM, "RegisterBuffers");
-    HRESULT hr = pin_entry(e, old);
-    if (FAILED(hr)) {
-        free(e);
+    struct slot e = { .addr = b.Address, .len = b.Length, .pinned = 0 };
+    HRESULT hr = pin_slot(&e, old);
+    if (FAILED(hr))
         return hr;
-    }
-    t->ent[i] = e;
-    if (e->pinned)
-        t->bytes_pinned += e->len;
+    t->slot[i] = e;
+    if (e.pinned)
+        t->bytes_pinned += e.len;
     else
-        t->bytes_unpinned += e->len;
+        t->bytes_unpinned += e.len;
     return S_OK;
 }
 
 HRESULT iore__reg_buffers(struct iore__ring *r, uint32_t count, const IORING_BUFFER_INFO *bufs,
                           HRESULT deferred, ULONG_PTR *info)
 {
-    /* Unpublished now; its hold is released below (DESIGN: replacement). */
-    struct buftab *old = take_bufs(r->reg);
-    struct buftab *t = NULL;
+    /* Unpublished now; the ring's reference goes below (DESIGN: replacement). */
+    struct iore__bufhold *old = take_bufs(r->reg);
+    struct iore__bufhold *t = NULL;
     HRESULT hr = deferred;
     uint32_t i = 0;
 
     if (FAILED(hr) || count == 0)
         goto out;
-    t = calloc(1, sizeof *t + (size_t)count * sizeof t->ent[0]);
+    t = buftab_new(count);
     if (!t) {
         hr = iore__hresult_from_errno(ENOMEM, "RegisterBuffers");
         goto out;
     }
-    t->count = count;
     for (; i < count; i++) {
         hr = make_slot(t, i, &bufs[i], &old);
         if (FAILED(hr))
             goto fail;
     }
     publish_bufs(r->reg, t);
-    buftab_free(old);
+    iore__reg_buffer_put(old);
     *info = count;
     return S_OK;
 fail:
-    buftab_free(t);
+    iore__reg_buffer_put(t);
 out:
-    buftab_free(old);
+    iore__reg_buffer_put(old);
     *info = FAILED(hr) ? i : 0;
     return hr;
 }
 
+/* The I/O path: one read of the slot, one relaxed increment of the table's
+ * count (the table is immutable once published, and the submitting thread
+ * that published it is the one reading it here). */
 HRESULT iore__reg_buffer(struct iore__ring *r, uint32_t index, uint32_t offset, uint32_t len,
                          void **addr, struct iore__bufhold **hold)
 {
-    const struct buftab *t = r->reg->bufs;
+    struct iore__bufhold *t = r->reg->bufs;
     if (!t || index >= t->count)
         return HRESULT_FROM_WIN32(ERROR_INDEX_OUT_OF_BOUNDS);
-    struct iore__bufhold *e = t->ent[index];
-    if (!e || (uint64_t)offset + len > e->len)
+    const struct slot *e = &t->slot[index];
+    if (e->len == 0 || (uint64_t)offset + len > e->len)
         return HRESULT_FROM_WIN32(ERROR_INVALID_USER_BUFFER);
-    iore__ref_inc(&e->refs);
+    iore__ref_inc(&t->refs);
     *addr = e->addr + offset;
-    *hold = e;
+    *hold = t;
     return S_OK;
 }
 

@@ -1158,6 +1158,109 @@ START_TEST(limits_replacement_gets_the_room_the_old_table_held)
 }
 END_TEST
 
+/* ============================================================ large tables
+ * Entry i of a LARGE-entry table names page i % 16 of one region with
+ * length 16 + i, so every entry differs from its neighbours in address or
+ * length, and resolving the wrong one shows. */
+#define LARGE 10000u
+
+/* Pages the region needs: entry LARGE - 1 may start at page 15. */
+static size_t large_pages(void)
+{
+    return 16 + (16 + LARGE) / tu_page_size() + 1;
+}
+
+static const UINT32 large_indexes[] = {0, 1, 15, 16, 4097, LARGE / 2, LARGE - 2, LARGE - 1};
+
+static unsigned char *large_table(HIORING ring, IORING_BUFFER_INFO **out)
+{
+    size_t ps = tu_page_size();
+    unsigned char *p = alloc_pages(large_pages());
+    IORING_BUFFER_INFO *t = calloc(LARGE, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    for (UINT32 i = 0; i < LARGE; i++)
+        t[i] = (IORING_BUFFER_INFO){p + (i % 16) * ps, 16 + i};
+    must_register_buffers(ring, LARGE, t);
+    *out = t;
+    return p;
+}
+
+START_TEST(registered_buffer_of_a_large_table_reads_into_the_entry_at_its_index)
+{
+    UINT32 i = large_indexes[_i];
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    IORING_BUFFER_INFO *t;
+    unsigned char *p = large_table(ring, &t);
+    unsigned char *end = (unsigned char *)t[i].Address + t[i].Length;
+    ck_assert_int_eq(read_through_buffer(ring, h, i, t[i].Length - 16, 16), S_OK);
+    tu_assert_pattern(end - 16, 16, 0);
+    assert_untouched(p, (size_t)(end - 16 - p));
+    assert_untouched(end, large_pages() * tu_page_size() - (size_t)(end - p));
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free(t);
+    free_pages(p);
+}
+END_TEST
+
+START_TEST(registered_buffer_of_a_large_table_is_bounded_by_the_entry_at_its_index)
+{
+    UINT32 i = large_indexes[_i];
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    IORING_BUFFER_INFO *t;
+    unsigned char *p = large_table(ring, &t);
+    ck_assert_int_eq(read_through_buffer(ring, h, i, t[i].Length - 15, 16),
+                     HR_INVALID_USER_BUFFER);
+    assert_untouched(p, large_pages() * tu_page_size());
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free(t);
+    free_pages(p);
+}
+END_TEST
+
+/* ============================================================ pin, two reads */
+START_TEST(pin_unregistered_buffer_stays_locked_until_its_own_read_finishes)
+{
+    size_t ps = tu_page_size();
+    HIORING ring = new_ring();
+    HANDLE h = open_pattern_file();
+    unsigned char *p = alloc_pages(2);
+    IORING_BUFFER_INFO table[2] = {{p, (UINT32)ps}, {p + ps, (UINT32)ps}};
+    must_register_buffers(ring, 2, table);
+    tu_gate_install(2, count_munlock, NULL);
+    IORING_HANDLE_REF f = IoRingHandleRefFromHandle(h);
+    for (UINT32 i = 0; i < 2; i++) {
+        IORING_BUFFER_REF b = IoRingBufferRefFromIndexAndOffset(i, 0);
+        ck_assert_int_eq(BuildIoRingReadFile(ring, f, b, (UINT32)ps, 0, 0x4E10 + i,
+                                             IOSQE_FLAGS_NONE),
+                         S_OK);
+    }
+    ck_assert_int_eq(SubmitIoRing(ring, 0, 0, NULL), S_OK);
+    tu_gate_wait_held(2);
+    ULONG_PTR info;
+    ck_assert_int_eq(register_buffers(ring, 0, NULL, &info), S_OK);
+    tu_gate_release(1);
+    IORING_CQE first = next_cqe(ring);
+    ck_assert_int_eq(first.ResultCode, S_OK);
+    /* Whichever read finished, the other's page is still in use. */
+    ck_assert_int_ge(tu_vmlck_kb() - vmlck_base, pages_kb(1));
+    tu_gate_release(1);
+    IORING_CQE second = next_cqe(ring);
+    ck_assert_int_eq(second.ResultCode, S_OK);
+    ck_assert_uint_eq(first.UserData + second.UserData, 0x4E10 + 0x4E11);
+    tu_assert_pattern(p, ps, 0);
+    tu_assert_pattern(p + ps, ps, 0);
+    ck_assert_int_eq(tu_vmlck_kb(), vmlck_base);
+    tu_gate_remove();
+    CloseIoRing(ring);
+    CloseHandle(h);
+    free_pages(p);
+}
+END_TEST
+
 /* ============================================================ suites */
 static Suite *register_suite(void)
 {
@@ -1198,6 +1301,13 @@ static Suite *register_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, replacing_buffer_table_while_reads_are_in_flight_keeps_data_and_cqes);
     suite_add_tcase(s, tc);
+
+    tc = tcase_create("large");
+    tcase_add_loop_test(tc, registered_buffer_of_a_large_table_reads_into_the_entry_at_its_index,
+                        0, (int)(sizeof large_indexes / sizeof large_indexes[0]));
+    tcase_add_loop_test(tc, registered_buffer_of_a_large_table_is_bounded_by_the_entry_at_its_index,
+                        0, (int)(sizeof large_indexes / sizeof large_indexes[0]));
+    suite_add_tcase(s, tc);
     return s;
 }
 
@@ -1216,6 +1326,7 @@ static Suite *pin_suite(void)
     tcase_add_test(tc, pin_stats_count_pinned_bytes_of_the_current_table);
     tcase_add_test(tc, pin_replaced_buffer_stays_locked_until_in_flight_read_finishes);
     tcase_add_test(tc, pin_closed_ring_buffer_stays_locked_until_in_flight_read_finishes);
+    tcase_add_test(tc, pin_unregistered_buffer_stays_locked_until_its_own_read_finishes);
     suite_add_tcase(s, tc);
     return s;
 }
