@@ -223,10 +223,12 @@ static void atfork_parent(void) { pthread_mutex_unlock(&table.lock); }
 /* The child's only thread is the one that forked, which holds the lock. */
 static void atfork_child(void) { pthread_mutex_unlock(&table.lock); }
 
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void register_atfork(void)
+/* At load, not on first use: a fork() that started before a lazy
+ * registration would copy table.lock held by the registering thread into a
+ * child that can never release it. Failure (ENOMEM) leaves fork()
+ * unprotected, not the table broken. */
+__attribute__((constructor)) static void register_atfork(void)
 {
-    /* Failure (ENOMEM) leaves fork() unprotected, not the table broken. */
     (void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
@@ -262,7 +264,6 @@ static uint32_t take_slot(void)
 
 HANDLE iore__handle_new(struct iore__obj *obj)
 {
-    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&table.lock);
     uint32_t idx = take_slot();
     if (idx == NO_SLOT) {
