@@ -343,8 +343,14 @@ static BOOL release(uintptr_t addr)
     /* Unpin while still mapped (munlock of an unmapped range fails). */
     if (r->locked)
         iore__unpin_user_all((void *)r->base, r->size);
-    munmap((void *)r->base, r->size);
+    /* Bookkeeping first, unmapping last: an allocation made after the
+     * munmap (by the region table, or a sanitizer's allocator under it)
+     * could be placed in the hole just made, and the caller's released
+     * address would be mapped again before VirtualFree returns. */
+    void *base = (void *)r->base;
+    size_t size = r->size;
     remove_region(r);
+    munmap(base, size);
     pthread_mutex_unlock(&regions.lock);
     return TRUE;
 }
