@@ -33,7 +33,8 @@ int iore_wsa_from_errno(int err);
 /* ---- Fault injection (also what the test suite uses)
  * Calls that can be failed: "pread", "pwrite", "preadv", "pwritev",
  * "preadv2", "pwritev2", "fsync", "fdatasync", "sync_file_range", "mlock",
- * "munlock", "getrlimit", "open".
+ * "munlock", "getrlimit", "open", and
+ * "alloc" (the allocations CreateIoRing makes for a ring and its queues).
  * iore_fault_inject: the nth call (1 = the next one) of `call` made from now
  * on fails with errno err, once. nth == 0 disarms it. Returns 0, or -1 with
  * errno EINVAL for an unknown call name (or err <= 0 while nth != 0).

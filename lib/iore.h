@@ -209,6 +209,7 @@ int iore__sys_mlock(const void *addr, size_t len);
 int iore__sys_munlock(const void *addr, size_t len);
 int iore__sys_getrlimit(int resource, struct rlimit *rl);
 int iore__sys_open(const char *path, int flags, mode_t mode);
+void *iore__sys_calloc(size_t nmemb, size_t size);
 
 /* ------------------------------------------------------------------ pinning
  * lib/pin.c. Process-wide per-page pin counts shared by ring registrations,

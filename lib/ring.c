@@ -76,11 +76,12 @@
  * threads it creates later are ordered after that by pthread_create. So no
  * load can race with the store: relaxed atomics only to say so. */
 static atomic_uint fork_gen;
-static bool atfork_ok; /* written once under atfork_once, read after it */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static bool atfork_ok; /* written once at load, before any ring exists */
 
 static void atfork_child(void) { iore__fetch_add_relaxed(&fork_gen, 1); }
-static void register_atfork(void)
+/* At load, not at the first CreateIoRing: a fork() already under way when a
+ * lazy registration ran would make a child that never bumps fork_gen. */
+__attribute__((constructor)) static void register_atfork(void)
 {
     atfork_ok = pthread_atfork(NULL, NULL, atfork_child) == 0;
 }
@@ -200,11 +201,12 @@ static int mutex_init_adaptive(pthread_mutex_t *m)
 static int ring_alloc(uint32_t sq, uint32_t cq, struct iore__ring **out)
 {
     int rc = -ENOMEM;
-    struct iore__ring *r = calloc(1, sizeof *r);
+    /* Through the fault table ("alloc"), so tests can fail each one. */
+    struct iore__ring *r = iore__sys_calloc(1, sizeof *r);
     if (!r)
         goto fail;
-    r->sq = malloc((size_t)sq * sizeof *r->sq);
-    r->cq = malloc((size_t)cq * sizeof *r->cq);
+    r->sq = iore__sys_calloc(sq, sizeof *r->sq);
+    r->cq = iore__sys_calloc(cq, sizeof *r->cq);
     if (!r->sq || !r->cq)
         goto fail_queues;
     rc = mutex_init_adaptive(&r->lock);
@@ -218,7 +220,6 @@ static int ring_alloc(uint32_t sq, uint32_t cq, struct iore__ring **out)
         goto fail_cond;
     r->sq_size = sq;
     r->cq_size = cq;
-    pthread_once(&atfork_once, register_atfork);
     r->pid = getpid();
     r->fork_gen = iore__load_relaxed(&fork_gen);
     *out = r;

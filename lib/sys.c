@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -27,7 +28,7 @@
 enum call {
     C_PREAD, C_PWRITE, C_PREADV, C_PWRITEV, C_PREADV2, C_PWRITEV2, C_FSYNC,
     C_FDATASYNC, C_SYNC_FILE_RANGE, C_MLOCK, C_MUNLOCK, C_GETRLIMIT, C_OPEN,
-    C_COUNT
+    C_ALLOC, C_COUNT
 };
 
 static const char *const call_names[C_COUNT] = {
@@ -36,6 +37,7 @@ static const char *const call_names[C_COUNT] = {
     [C_FSYNC] = "fsync", [C_FDATASYNC] = "fdatasync",
     [C_SYNC_FILE_RANGE] = "sync_file_range", [C_MLOCK] = "mlock",
     [C_MUNLOCK] = "munlock", [C_GETRLIMIT] = "getrlimit", [C_OPEN] = "open",
+    [C_ALLOC] = "alloc",
 };
 
 /*
@@ -66,8 +68,9 @@ static void *hook_arg;
 
 static void hook_prepare(void) { pthread_mutex_lock(&hook_lock); }
 static void hook_release(void) { pthread_mutex_unlock(&hook_lock); }
-static pthread_once_t hook_once = PTHREAD_ONCE_INIT;
-static void hook_atfork(void)
+/* At load: a registration made lazily by the first iore_fault_set_hook()
+ * could miss a fork() already under way in another thread. */
+__attribute__((constructor)) static void hook_atfork(void)
 {
     /* Failure (ENOMEM) leaves only fork() during a hook change unprotected. */
     (void)pthread_atfork(hook_prepare, hook_release, hook_release);
@@ -128,7 +131,6 @@ IORE_API int iore_fault_inject(const char *call, unsigned nth, int err)
 
 IORE_API void iore_fault_set_hook(iore_fault_hook fn, void *arg)
 {
-    pthread_once(&hook_once, hook_atfork);
     pthread_mutex_lock(&hook_lock);
     hook_fn = fn;
     hook_arg = arg;
@@ -287,4 +289,16 @@ int iore__sys_getrlimit(int resource, struct rlimit *rl)
 int iore__sys_open(const char *path, int flags, mode_t mode)
 {
     return RETRY(int, C_OPEN, open(path, flags, mode));
+}
+
+/* Allocations whose failure paths the tests walk (CreateIoRing's); ENOMEM
+ * injected as "alloc" behaves like calloc() running out. */
+void *iore__sys_calloc(size_t nmemb, size_t size)
+{
+    int err = fault(C_ALLOC);
+    if (err) {
+        errno = err;
+        return NULL;
+    }
+    return calloc(nmemb, size);
 }
