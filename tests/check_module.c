@@ -292,6 +292,19 @@ END_TEST
 
 /* ------------------------------------------------------------------ suite */
 
+/* 0xD800 is a lone surrogate: no character, in UTF-32 or UTF-16. */
+START_TEST(loadlibraryw_and_getmodulehandlew_with_an_unencodable_name_fail_with_error_invalid_name)
+{
+    const WCHAR name[] = { L'k', (WCHAR)0xD800, L'.', L'd', L'l', L'l', 0 };
+    SetLastError(TU_SENTINEL);
+    ck_assert_ptr_null(LoadLibraryW(name));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_NAME);
+    SetLastError(TU_SENTINEL);
+    ck_assert_ptr_null(GetModuleHandleW(name));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_NAME);
+}
+END_TEST
+
 static Suite *module_suite(void)
 {
     Suite *s = suite_create("module");
@@ -317,6 +330,7 @@ static Suite *module_suite(void)
                         N(unknown_modules));
     tcase_add_test(tc, loadlibraryw_of_an_unknown_module_fails_with_error_mod_not_found);
     tcase_add_test(tc, loadlibrary_of_null_fails_with_error_invalid_parameter);
+    tcase_add_test(tc, loadlibraryw_and_getmodulehandlew_with_an_unencodable_name_fail_with_error_invalid_name);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("handles");

@@ -657,6 +657,16 @@ END_TEST
 
 /* ------------------------------------------------------------------ suite */
 
+/* 0xD800 is a lone surrogate: no character, in UTF-32 or UTF-16. */
+START_TEST(createeventw_with_an_unencodable_name_fails_with_error_invalid_name)
+{
+    const WCHAR name[] = { L'e', (WCHAR)0xD800, L'v', 0 };
+    SetLastError(TU_SENTINEL);
+    ck_assert_ptr_null(CreateEventW(NULL, FALSE, FALSE, name));
+    ck_assert_uint_eq(GetLastError(), ERROR_INVALID_NAME);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
     Suite *s = suite_create("sync");
@@ -664,6 +674,7 @@ static Suite *sync_suite(void)
     tcase_add_test(tc, createevent_initially_signalled_satisfies_a_wait);
     tcase_add_test(tc, createevent_initially_unsignalled_times_out);
     tcase_add_test(tc, createevent_unnamed_sets_last_error_to_zero);
+    tcase_add_test(tc, createeventw_with_an_unencodable_name_fails_with_error_invalid_name);
     tcase_add_test(tc, createevent_with_existing_name_returns_the_same_event_and_error_already_exists);
     tcase_add_test(tc, createeventw_and_createeventa_share_a_name);
     tcase_add_test(tc, createevent_local_prefix_names_the_same_event);
