@@ -477,27 +477,36 @@ static HANDLE create_file(const char *path, DWORD access, LPSECURITY_ATTRIBUTES 
     return h;
 }
 
+/* CreateFileA/W after the name: both check the same things in the same
+ * order, only the conversion of the name differs. */
+static HANDLE create_named(const void *name, BOOL wide, DWORD access, DWORD share,
+                           LPSECURITY_ATTRIBUTES sa, DWORD disposition, DWORD flags)
+{
+    const char *op = wide ? "CreateFileW" : "CreateFileA";
+    if (!name) {
+        iore__fail(ERROR_INVALID_PARAMETER);
+        return INVALID_HANDLE_VALUE;
+    }
+    DWORD bad = check_create(access, share, disposition);
+    if (bad) {
+        iore__fail(bad);
+        return INVALID_HANDLE_VALUE;
+    }
+    char *path = wide ? host_path_w(name, op) : host_path_a(name, op);
+    if (!path)
+        return INVALID_HANDLE_VALUE;
+    HANDLE h = create_file(path, access, sa, disposition, flags);
+    free(path);
+    return h;
+}
+
 IORE_API HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
                                    LPSECURITY_ATTRIBUTES lpSecurityAttributes,
                                    DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
                                    HANDLE hTemplateFile)
 {
-    if (!lpFileName) {
-        iore__fail(ERROR_INVALID_PARAMETER);
-        return INVALID_HANDLE_VALUE;
-    }
-    DWORD bad = check_create(dwDesiredAccess, dwShareMode, dwCreationDisposition);
-    if (bad) {
-        iore__fail(bad);
-        return INVALID_HANDLE_VALUE;
-    }
-    char *path = host_path_a(lpFileName, "CreateFileA");
-    if (!path)
-        return INVALID_HANDLE_VALUE;
-    HANDLE h = create_file(path, dwDesiredAccess, lpSecurityAttributes, dwCreationDisposition,
-                           dwFlagsAndAttributes);
-    free(path);
-    return h;
+    return create_named(lpFileName, FALSE, dwDesiredAccess, dwShareMode, lpSecurityAttributes,
+                        dwCreationDisposition, dwFlagsAndAttributes);
 }
 
 IORE_API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
@@ -505,22 +514,8 @@ IORE_API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DW
                                    DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
                                    HANDLE hTemplateFile)
 {
-    if (!lpFileName) {
-        iore__fail(ERROR_INVALID_PARAMETER);
-        return INVALID_HANDLE_VALUE;
-    }
-    DWORD bad = check_create(dwDesiredAccess, dwShareMode, dwCreationDisposition);
-    if (bad) {
-        iore__fail(bad);
-        return INVALID_HANDLE_VALUE;
-    }
-    char *path = host_path_w(lpFileName, "CreateFileW");
-    if (!path)
-        return INVALID_HANDLE_VALUE;
-    HANDLE h = create_file(path, dwDesiredAccess, lpSecurityAttributes, dwCreationDisposition,
-                           dwFlagsAndAttributes);
-    free(path);
-    return h;
+    return create_named(lpFileName, TRUE, dwDesiredAccess, dwShareMode, lpSecurityAttributes,
+                        dwCreationDisposition, dwFlagsAndAttributes);
 }
 
 /* ------------------------------------------------------------------ transfers */

@@ -22,12 +22,14 @@
 #include <ioringapi.h>
 #include <ioringemu.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "atomics.h"
 
@@ -126,6 +128,12 @@ struct iore__event;
 struct iore__event *iore__event_get(HANDLE h, DWORD *why); /* referenced */
 void iore__event_put(struct iore__event *ev);
 void iore__event_set(struct iore__event *ev);
+/* Every timed wait in the library (events, the submit wait and DRAIN, pool
+ * runners) is measured on CLOCK_MONOTONIC, so that setting the wall clock
+ * neither shortens nor stretches it. 0 or a positive pthread error. */
+int iore__cond_init_monotonic(pthread_cond_t *cond);
+/* The CLOCK_MONOTONIC time ns nanoseconds from now, for pthread_cond_timedwait. */
+struct timespec iore__deadline_after_ns(uint64_t ns);
 /* A handle-less event (refs 1, drop with iore__event_put) for objects that
  * signal like one: a thread object sets its exit event (lib/process.c). */
 struct iore__event *iore__event_new(BOOL manual_reset, BOOL initial_state);

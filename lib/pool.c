@@ -216,18 +216,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static struct timespec mono_after(long ns)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_nsec += ns;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 static bool mono_passed(const struct timespec *t)
 {
     struct timespec now;
@@ -242,7 +230,7 @@ static bool mono_passed(const struct timespec *t)
  * idle one sched_yield() returns at once. */
 static void spin_for_item(void)
 {
-    struct timespec end = mono_after(SPIN_NS);
+    struct timespec end = iore__deadline_after_ns(SPIN_NS);
     for (unsigned i = 1; !iore__load_relaxed(&pool.queued_hint); i++) {
         cpu_relax();
         if (i % 64 == 0) {
@@ -260,7 +248,7 @@ static void spin_for_item(void)
  * cond_signal of such a submit finds no sleeper and stays in user space. */
 static bool linger(void)
 {
-    struct timespec dl = mono_after(LINGER_NS);
+    struct timespec dl = iore__deadline_after_ns(LINGER_NS);
     pool.lingering++;
     unlock();
     spin_for_item();
@@ -428,19 +416,6 @@ static void free_runners(struct loopstate *ls)
     }
 }
 
-static int cond_init_monotonic(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc)
-        return rc;
-    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (!rc)
-        rc = pthread_cond_init(cond, &attr);
-    pthread_condattr_destroy(&attr);
-    return rc;
-}
-
 static void atfork_prepare(void) { lock(); }
 static void atfork_parent(void) { unlock(); }
 
@@ -457,7 +432,7 @@ static void atfork_child(void)
     iore__store_relaxed(&pool.queued_hint, 0);
     /* Lingering parent runners left their waits on the copied condvar. */
     if (pool.cond_ready)
-        pool.cond_ready = cond_init_monotonic(&pool.cond) == 0;
+        pool.cond_ready = iore__cond_init_monotonic(&pool.cond) == 0;
     pool.armed = pool.cancels = NULL;
     pool.stopping = false;
     unlock();
@@ -523,7 +498,7 @@ static int start_locked(void)
     int err = -ENOMEM;
     pthread_once(&atfork_once, register_atfork);
     if (!pool.cond_ready) {
-        err = -cond_init_monotonic(&pool.cond);
+        err = -iore__cond_init_monotonic(&pool.cond);
         if (err)
             goto fail;
         pool.cond_ready = true;

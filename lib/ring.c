@@ -161,22 +161,6 @@ static void ring_destroy(struct iore__obj *obj)
     free(r);
 }
 
-/* The submit wait and DRAIN use relative timeouts: measure them on the
- * monotonic clock so that setting the wall clock does not shorten or
- * stretch them. */
-static int cond_init_monotonic(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc)
-        return -rc;
-    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (!rc)
-        rc = pthread_cond_init(cond, &attr);
-    pthread_condattr_destroy(&attr);
-    return -rc;
-}
-
 /* ring->lock guards a few stores per post, and with a run's helper two
  * threads post at once: spinning briefly (glibc's adaptive mutex) beats
  * sleeping in the kernel for such short sections. */
@@ -212,7 +196,8 @@ static int ring_alloc(uint32_t sq, uint32_t cq, struct iore__ring **out)
     rc = mutex_init_adaptive(&r->lock);
     if (rc)
         goto fail_queues;
-    rc = cond_init_monotonic(&r->cond);
+    /* The submit wait and DRAIN use relative timeouts (iore.h). */
+    rc = -iore__cond_init_monotonic(&r->cond);
     if (rc)
         goto fail_mutex;
     rc = iore__exec_init(r);

@@ -176,19 +176,6 @@ static bool wait_done(const struct iore__ring *r, const struct submit *s)
     return r->posted - s->posted0 >= target;
 }
 
-static struct timespec deadline_after(uint32_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 /* Under r->lock (released while waiting). S_OK, the timeout HRESULT, or
  * E_HANDLE when CloseIoRing woke us. */
 static HRESULT wait_completions(struct iore__ring *r, const struct submit *s, uint32_t ms)
@@ -202,7 +189,7 @@ static HRESULT wait_completions(struct iore__ring *r, const struct submit *s, ui
     /* The clock starts now, after processing (DRAIN time is not counted). */
     struct timespec deadline = { 0, 0 };
     if (ms != INFINITE && ms != 0)
-        deadline = deadline_after(ms);
+        deadline = iore__deadline_after_ns((uint64_t)ms * 1000000u);
     HRESULT hr = HRESULT_FROM_WIN32(ERROR_TIMEOUT);
     r->waiters++;
     while (ms != 0) {

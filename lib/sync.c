@@ -295,12 +295,12 @@ static void event_reset(struct iore__event *ev)
 
 /* ------------------------------------------------------------------ blocking */
 
-static struct timespec deadline_after(DWORD ms)
+struct timespec iore__deadline_after_ns(uint64_t ns)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    t.tv_sec += (time_t)(ns / 1000000000u);
+    t.tv_nsec += (long)(ns % 1000000000u);
     if (t.tv_nsec >= 1000000000L) {
         t.tv_sec++;
         t.tv_nsec -= 1000000000L;
@@ -308,7 +308,12 @@ static struct timespec deadline_after(DWORD ms)
     return t;
 }
 
-static int cond_init_monotonic(pthread_cond_t *cond)
+static struct timespec deadline_after(DWORD ms)
+{
+    return iore__deadline_after_ns((uint64_t)ms * 1000000u);
+}
+
+int iore__cond_init_monotonic(pthread_cond_t *cond)
 {
     pthread_condattr_t attr;
     int rc = pthread_condattr_init(&attr);
@@ -352,7 +357,7 @@ static DWORD wait_events(struct waiter *w, DWORD ms)
         pthread_mutex_unlock(&waits.lock);
         return WAIT_TIMEOUT;
     }
-    int rc = cond_init_monotonic(&w->cond);
+    int rc = iore__cond_init_monotonic(&w->cond);
     if (rc) {
         pthread_mutex_unlock(&waits.lock);
         iore__fail_errno(rc, "WaitForMultipleObjects");
