@@ -440,7 +440,7 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * took it, which finishes it. A run too short for help lives on the
  * submitter's stack.
  */
-#define HELP_MIN 8u
+#define HELP_MIN 16u
 #define READY_FINAL 0x80000000u /* run->ready: no more ops will be published */
 #define CLAIM_SPIN 256u         /* pauses the helper waits for the next op */
 
