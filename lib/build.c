@@ -23,10 +23,12 @@
 
 /* ---------------------------------------------------------------- rows 1-3 */
 
-/* On success *out is a referenced ring that finish() releases. */
-static HRESULT begin(HIORING h, IORING_OP_CODE op, uint32_t sqe_flags, struct iore__ring **out)
+/* On success *out is a ring held by *pin (iore__ring_enter: a builder never
+ * waits) that finish() releases. */
+static HRESULT begin(HIORING h, IORING_OP_CODE op, uint32_t sqe_flags, struct iore__ring **out,
+                     uint32_t *pin)
 {
-    struct iore__ring *r = iore__ring_get(h);
+    struct iore__ring *r = iore__ring_enter(h, pin);
     if (!r)
         return E_HANDLE;
     HRESULT hr = S_OK;
@@ -36,7 +38,7 @@ static HRESULT begin(HIORING h, IORING_OP_CODE op, uint32_t sqe_flags, struct io
     else if ((sqe_flags & IOSQE_FLAGS_DRAIN_PRECEDING_OPS) && r->version < IORING_VERSION_3)
         hr = IORING_E_REQUIRED_FLAG_NOT_SUPPORTED;
     if (FAILED(hr)) {
-        iore__ring_put(r);
+        iore__ring_leave(*pin);
         return hr;
     }
     *out = r;
@@ -52,13 +54,14 @@ static bool skip_checks(const struct iore__ring *r)
 /* ---------------------------------------------------------------- rows 4-5 */
 
 /* Appends *sqe unless the parameter check `param` failed on a ring without
- * SKIP, the ring was closed meanwhile, or the SQ is full. Releases r. */
-static HRESULT finish(struct iore__ring *r, struct iore__sqe *sqe, HRESULT param)
+ * SKIP, the ring was closed meanwhile, or the SQ is full. Releases r
+ * (leaves its pin). */
+static HRESULT finish(struct iore__ring *r, uint32_t pin, struct iore__sqe *sqe, HRESULT param)
 {
     HRESULT hr = S_OK;
 
     if (param != S_OK && !skip_checks(r)) {
-        iore__ring_put(r);
+        iore__ring_leave(pin);
         return param;
     }
     sqe->deferred = param;
@@ -70,7 +73,7 @@ static HRESULT finish(struct iore__ring *r, struct iore__sqe *sqe, HRESULT param
     else
         r->sq[r->sq_tail++ & (r->sq_size - 1)] = *sqe;
     pthread_mutex_unlock(&r->lock);
-    iore__ring_put(r);
+    iore__ring_leave(pin);
     return hr;
 }
 
@@ -186,7 +189,8 @@ static HRESULT build_rw(HIORING ioRing, IORING_OP_CODE op, IORING_HANDLE_REF fil
                         UINT_PTR userData, uint32_t sqe_flags)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, op, sqe_flags, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, op, sqe_flags, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -196,7 +200,7 @@ static HRESULT build_rw(HIORING ioRing, IORING_OP_CODE op, IORING_HANDLE_REF fil
         .file = file,
         .u.rw = { .buf = buf, .len = len, .off = off, .write_flags = write_flags },
     };
-    return finish(r, &sqe, check_rw(sqe_flags, file, buf, len, off, write_flags));
+    return finish(r, pin, &sqe, check_rw(sqe_flags, file, buf, len, off, write_flags));
 }
 
 IORE_API HRESULT BuildIoRingReadFile(HIORING ioRing, IORING_HANDLE_REF fileRef,
@@ -222,7 +226,8 @@ static HRESULT build_sg(HIORING ioRing, IORING_OP_CODE op, IORING_HANDLE_REF fil
                         uint32_t write_flags, UINT_PTR userData, uint32_t sqe_flags)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, op, sqe_flags, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, op, sqe_flags, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -233,7 +238,7 @@ static HRESULT build_sg(HIORING ioRing, IORING_OP_CODE op, IORING_HANDLE_REF fil
         .u.sg = { .segs = segs, .nsegs = nsegs, .len = len, .off = off,
                   .write_flags = write_flags },
     };
-    return finish(r, &sqe, check_sg(r, sqe_flags, file, &sqe));
+    return finish(r, pin, &sqe, check_sg(r, sqe_flags, file, &sqe));
 }
 
 IORE_API HRESULT BuildIoRingReadFileScatter(HIORING ioRing, IORING_HANDLE_REF fileRef,
@@ -264,7 +269,8 @@ IORE_API HRESULT BuildIoRingFlushFile(HIORING ioRing, IORING_HANDLE_REF fileRef,
                                       IORING_SQE_FLAGS sqeFlags)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, IORING_OP_FLUSH, (uint32_t)sqeFlags, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, IORING_OP_FLUSH, (uint32_t)sqeFlags, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -279,14 +285,15 @@ IORE_API HRESULT BuildIoRingFlushFile(HIORING ioRing, IORING_HANDLE_REF fileRef,
         hr = E_INVALIDARG;
     if (hr == S_OK && (uint32_t)flushMode > FILE_FLUSH_NO_SYNC)
         hr = E_INVALIDARG;
-    return finish(r, &sqe, hr);
+    return finish(r, pin, &sqe, hr);
 }
 
 IORE_API HRESULT BuildIoRingCancelRequest(HIORING ioRing, IORING_HANDLE_REF file,
                                           UINT_PTR opToCancel, UINT_PTR userData)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, IORING_OP_CANCEL, 0, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, IORING_OP_CANCEL, 0, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -295,14 +302,15 @@ IORE_API HRESULT BuildIoRingCancelRequest(HIORING ioRing, IORING_HANDLE_REF file
         .file = file,
         .u.cancel.target = opToCancel,
     };
-    return finish(r, &sqe, kind_ok(file.Kind) ? S_OK : E_INVALIDARG);
+    return finish(r, pin, &sqe, kind_ok(file.Kind) ? S_OK : E_INVALIDARG);
 }
 
 static HRESULT build_reg(HIORING ioRing, IORING_OP_CODE op, uint32_t count, const void *array,
                          uint64_t elem_size, UINT_PTR userData)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, op, 0, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, op, 0, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -310,7 +318,7 @@ static HRESULT build_reg(HIORING ioRing, IORING_OP_CODE op, uint32_t count, cons
         .user_data = userData,
         .u.reg = { .count = count, .array = array },
     };
-    return finish(r, &sqe, check_reg(count, array, elem_size));
+    return finish(r, pin, &sqe, check_reg(count, array, elem_size));
 }
 
 IORE_API HRESULT BuildIoRingRegisterFileHandles(HIORING ioRing, UINT32 count,
@@ -331,7 +339,8 @@ IORE_API HRESULT BuildIoRingRegisterBuffers(HIORING ioRing, UINT32 count,
 IORE_API HRESULT iore_build_nop(HIORING ioRing, UINT_PTR userData, IORING_SQE_FLAGS sqeFlags)
 {
     struct iore__ring *r;
-    HRESULT hr = begin(ioRing, IORING_OP_NOP, (uint32_t)sqeFlags, &r);
+    uint32_t pin;
+    HRESULT hr = begin(ioRing, IORING_OP_NOP, (uint32_t)sqeFlags, &r, &pin);
     if (FAILED(hr))
         return hr;
     struct iore__sqe sqe = {
@@ -339,5 +348,5 @@ IORE_API HRESULT iore_build_nop(HIORING ioRing, UINT_PTR userData, IORING_SQE_FL
         .sqe_flags = sqe_flags_kept((uint32_t)sqeFlags),
         .user_data = userData,
     };
-    return finish(r, &sqe, check_sqe_flags((uint32_t)sqeFlags));
+    return finish(r, pin, &sqe, check_sqe_flags((uint32_t)sqeFlags));
 }

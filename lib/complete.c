@@ -58,11 +58,13 @@ void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG
 
 IORE_API HRESULT PopIoRingCompletion(HIORING ioRing, IORING_CQE *cqe)
 {
-    struct iore__ring *r = iore__ring_get(ioRing);
+    /* A pin, not a reference: Pop never waits (iore__ring_enter). */
+    uint32_t pin;
+    struct iore__ring *r = iore__ring_enter(ioRing, &pin);
     if (!r)
         return E_HANDLE;
     if (!cqe) {
-        iore__ring_put(r);
+        iore__ring_leave(pin);
         return E_INVALIDARG;
     }
 
@@ -76,7 +78,7 @@ IORE_API HRESULT PopIoRingCompletion(HIORING ioRing, IORING_CQE *cqe)
     else
         out = r->cq[r->cq_head++ & (r->cq_size - 1)];
     pthread_mutex_unlock(&r->lock);
-    iore__ring_put(r);
+    iore__ring_leave(pin);
     /* The caller's memory is written outside the lock and only on S_OK. */
     if (hr == S_OK)
         *cqe = out;

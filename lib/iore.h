@@ -93,6 +93,13 @@ HANDLE iore__handle_new(struct iore__obj *obj);
  * an unknown/closed/stale value or when the kind differs from want (unless
  * want is IORE_KIND_ANY). why may be NULL. */
 struct iore__obj *iore__handle_get(HANDLE h, enum iore__kind want, DWORD *why);
+/* For short calls that never block: returns the object without taking a
+ * reference, keeping it alive by a pin on its slot instead (the handle may
+ * be closed meanwhile; the table's reference then goes when the pin does).
+ * On success *pin is set and must be passed to iore__handle_unpin() once,
+ * after the last use of the object. NULL as iore__handle_get (no why). */
+struct iore__obj *iore__handle_pin(HANDLE h, enum iore__kind want, uint32_t *pin);
+void iore__handle_unpin(uint32_t pin);
 /* Removes the handle and drops the table's reference. Returns 0, or
  * -EBADF if h is not an open handle of kind want (or any kind). */
 int iore__handle_close(HANDLE h, enum iore__kind want);

@@ -273,6 +273,14 @@ IORE_API HRESULT CreateIoRing(IORING_VERSION ioringVersion, IORING_CREATE_FLAGS 
     return S_OK;
 }
 
+/* Whether r was created by this process (not inherited through fork). */
+static bool ours(const struct iore__ring *r)
+{
+    /* pid and fork_gen are written before the handle is published and never
+     * change; atfork_ok was settled before the first ring existed. */
+    return r->fork_gen == iore__load_relaxed(&fork_gen) && (atfork_ok || r->pid == getpid());
+}
+
 struct iore__ring *iore__ring_get(HIORING h)
 {
     if (!h)
@@ -281,10 +289,23 @@ struct iore__ring *iore__ring_get(HIORING h)
     if (!obj)
         return NULL;
     struct iore__ring *r = (struct iore__ring *)obj;
-    /* pid and fork_gen are written before the handle is published and never
-     * change; atfork_ok was settled before the first ring existed. */
-    if (r->fork_gen != iore__load_relaxed(&fork_gen) || (!atfork_ok && r->pid != getpid())) {
+    if (!ours(r)) {
         iore__obj_unref(obj);
+        return NULL;
+    }
+    return r;
+}
+
+struct iore__ring *iore__ring_enter(HIORING h, uint32_t *pin)
+{
+    if (!h)
+        return NULL;
+    struct iore__obj *obj = iore__handle_pin((HANDLE)h, IORE_KIND_RING, pin);
+    if (!obj)
+        return NULL;
+    struct iore__ring *r = (struct iore__ring *)obj;
+    if (!ours(r)) {
+        iore__handle_unpin(*pin);
         return NULL;
     }
     return r;

@@ -115,6 +115,13 @@ struct iore__ring {
 /* Returns a referenced, open ring of this process, or NULL. */
 struct iore__ring *iore__ring_get(HIORING h);
 static inline void iore__ring_put(struct iore__ring *r) { iore__obj_unref(&r->obj); }
+/* The per-call fast path for calls that never wait (builders, Pop): r stays
+ * valid by a pin on its handle slot instead of a reference, half the atomic
+ * operations of get/put. Pass *pin to iore__ring_leave() after the last use
+ * of r; r may be destroyed inside it (if the ring was closed meanwhile), so
+ * nothing may keep r beyond that without its own reference. */
+struct iore__ring *iore__ring_enter(HIORING h, uint32_t *pin);
+static inline void iore__ring_leave(uint32_t pin) { iore__handle_unpin(pin); }
 /* Posts the CQE of one dispatched entry; any thread; exactly once per entry.
  * The caller must hold a reference on r for the duration of the call. */
 void iore__ring_post(struct iore__ring *r, UINT_PTR user_data, HRESULT hr, ULONG_PTR info);

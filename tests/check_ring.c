@@ -486,6 +486,54 @@ START_TEST(concurrent_closes_succeed_exactly_once)
 }
 END_TEST
 
+/* Builders and poppers keep calling while another thread closes the ring:
+ * each call sees the ring open or closed, never a freed one, and once a
+ * thread has seen E_HANDLE it keeps seeing it. (The ring's memory may be
+ * freed inside whichever call ends last; the sanitizer builds check that no
+ * call touches it afterwards.) */
+#define USERS 2
+#define CLOSE_ROUNDS 200
+static HIORING user_ring;
+static pthread_barrier_t users_ready;
+
+static void *ring_user(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&users_ready);
+    for (int closed = 0; closed < 2;) {
+        IORING_CQE cqe;
+        HRESULT b = iore_build_nop(user_ring, 0, IOSQE_FLAGS_NONE);
+        HRESULT p = PopIoRingCompletion(user_ring, &cqe);
+        if (closed) {
+            ck_assert_int_eq(b, E_HANDLE);
+            ck_assert_int_eq(p, E_HANDLE);
+            closed++;
+            continue;
+        }
+        ck_assert(b == S_OK || b == IORING_E_SUBMISSION_QUEUE_FULL || b == E_HANDLE);
+        ck_assert(p == S_FALSE || p == E_HANDLE);
+        closed = p == E_HANDLE;
+    }
+    return NULL;
+}
+
+START_TEST(builders_and_poppers_racing_close_see_the_ring_open_or_closed)
+{
+    for (int round = 0; round < CLOSE_ROUNDS; round++) {
+        user_ring = new_ring(IORING_VERSION_4, 4, 8);
+        ck_assert_int_eq(pthread_barrier_init(&users_ready, NULL, USERS + 1), 0);
+        pthread_t t[USERS];
+        for (int i = 0; i < USERS; i++)
+            ck_assert_int_eq(pthread_create(&t[i], NULL, ring_user, NULL), 0);
+        pthread_barrier_wait(&users_ready);
+        ck_assert_int_eq(CloseIoRing(user_ring), S_OK);
+        for (int i = 0; i < USERS; i++)
+            ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        pthread_barrier_destroy(&users_ready);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ stats */
 
 START_TEST(ring_stats_reports_queue_occupancy)
@@ -606,6 +654,7 @@ static Suite *ring_suite(void)
     tcase_add_test(tc, close_twice_returns_e_handle_the_second_time);
     tcase_add_test(tc, close_discards_unsubmitted_entries_and_unpopped_completions);
     tcase_add_test(tc, concurrent_closes_succeed_exactly_once);
+    tcase_add_test(tc, builders_and_poppers_racing_close_see_the_ring_open_or_closed);
     tcase_add_test(tc, ring_stats_reports_queue_occupancy);
     tcase_add_test(tc, ring_stats_with_null_stats_returns_e_invalidarg);
     tcase_add_test(tc, rings_inherited_by_a_fork_child_return_e_handle_there);
