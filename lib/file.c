@@ -1162,36 +1162,36 @@ static HANDLE find_publish(struct find *fs)
     return h;
 }
 
-IORE_API HANDLE WINAPI FindFirstFileA(LPCSTR lpFileName, LPWIN32_FIND_DATAA lpFindFileData)
+/* FindFirstFileA/W after the name: only the conversions differ. */
+static HANDLE find_first_named(const void *name, void *data, int wide)
 {
     struct found first;
-    if (!lpFindFileData) {
+    if (!data) {
         iore__fail(ERROR_INVALID_PARAMETER);
         return INVALID_HANDLE_VALUE;
     }
-    struct find *fs = find_first(host_path_a(lpFileName, "FindFirstFileA"), &first, 0);
+    char *host = wide ? host_path_w(name, "FindFirstFileW") : host_path_a(name, "FindFirstFileA");
+    struct find *fs = find_first(host, &first, wide);
     if (!fs)
         return INVALID_HANDLE_VALUE;
     HANDLE h = find_publish(fs);
-    if (h != INVALID_HANDLE_VALUE)
-        fill_a(lpFindFileData, &first);
+    if (h != INVALID_HANDLE_VALUE) {
+        if (wide)
+            fill_w(data, &first);
+        else
+            fill_a(data, &first);
+    }
     return h;
+}
+
+IORE_API HANDLE WINAPI FindFirstFileA(LPCSTR lpFileName, LPWIN32_FIND_DATAA lpFindFileData)
+{
+    return find_first_named(lpFileName, lpFindFileData, 0);
 }
 
 IORE_API HANDLE WINAPI FindFirstFileW(LPCWSTR lpFileName, LPWIN32_FIND_DATAW lpFindFileData)
 {
-    struct found first;
-    if (!lpFindFileData) {
-        iore__fail(ERROR_INVALID_PARAMETER);
-        return INVALID_HANDLE_VALUE;
-    }
-    struct find *fs = find_first(host_path_w(lpFileName, "FindFirstFileW"), &first, 1);
-    if (!fs)
-        return INVALID_HANDLE_VALUE;
-    HANDLE h = find_publish(fs);
-    if (h != INVALID_HANDLE_VALUE)
-        fill_w(lpFindFileData, &first);
-    return h;
+    return find_first_named(lpFileName, lpFindFileData, 1);
 }
 
 /* The next match of search h into *next. TRUE, or FALSE with the last error. */
