@@ -357,7 +357,22 @@ struct opts {
     int ms;
     uint64_t file_mb;
     const char *dir, *json, *svg;
+    const char *only;    /* run only these workloads (comma-separated names) */
+    const char *engine;  /* and, if set, only this engine besides ioringemu */
 };
+
+static int ioringemu_index(void) { return 0; }
+
+static bool selected(const struct opts *o, int wi)
+{
+    if (!o->only)
+        return true;
+    size_t n = strlen(workloads[wi].name);
+    for (const char *p = o->only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, workloads[wi].name, n) && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
 
 static int make_file(const char *path, uint64_t size)
 {
@@ -384,7 +399,8 @@ static int one_run(const struct opts *o, const char *path, int fd, int wi, int e
     const struct workload *w = &workloads[wi];
     const struct engine *e = &engines[ei];
     struct cell *cl = &cells[wi][ei];
-    if (cl->failed || cl->skipped || !applies(e, w))
+    if (cl->failed || cl->skipped || !applies(e, w) || !selected(o, wi) ||
+        (o->engine && ei != ioringemu_index() && strcmp(o->engine, e->name)))
         return 0;
     int dfd = fd;
     HANDLE h;
@@ -610,20 +626,21 @@ static void run_scaling(const struct opts *o, int fd)
 }
 
 /* ------------------------------------------------------------ output */
-static int ioringemu_index(void) { return 0; }
 
 static void print_table(const struct opts *o)
 {
     printf("\n%-28s %-10s %12s %10s %10s %10s %9s %10s\n", "workload", "engine", "ops/s",
            "p50 us", "p99 us", "cpu ns/op", "allocs/op", "iore/this");
     for (int wi = 0; wi < NWORKLOADS; wi++) {
+        if (!selected(o, wi))
+            continue;
         struct cell *ref = &cells[wi][ioringemu_index()];
         double ref_ops = ref->n ? median(ref->ops_s, ref->n) : 0;
         for (int ei = 0; ei < NENGINES; ei++) {
             struct cell *cl = &cells[wi][ei];
-            if (!applies(&engines[ei], &workloads[wi]))
-                continue;
-            if (cl->skipped || cl->failed || !cl->n) {
+            if (!applies(&engines[ei], &workloads[wi]) || (!cl->n && !cl->skipped && !cl->failed))
+                continue;   /* not applicable, or filtered out by --engine */
+            if (cl->skipped || cl->failed) {
                 printf("%-28s %-10s %12s\n", workloads[wi].name, engines[ei].name,
                        cl->skipped ? "(unsupported here)" : "(failed)");
                 continue;
@@ -708,7 +725,8 @@ static void write_svg(const struct opts *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: ioring-bench [--rounds N] [--ms MS] [--file-mb MB] [--dir DIR]\n"
-                    "                    [--json FILE] [--svg FILE] [--scaling [--scale-ops N]] [--quick]\n");
+                    "                    [--json FILE] [--svg FILE] [--scaling [--scale-ops N]] [--quick]\n"
+                    "                    [--only WORKLOAD[,WORKLOAD...]] [--engine NAME]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -718,7 +736,8 @@ static int parse(int argc, char **argv, struct opts *o)
         { "file-mb", required_argument, 0, 'f' }, { "dir", required_argument, 0, 'd' },
         { "json", required_argument, 0, 'j' }, { "svg", required_argument, 0, 's' },
         { "scaling", no_argument, 0, 'S' }, { "scale-ops", required_argument, 0, 'O' },
-        { "quick", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "quick", no_argument, 0, 'q' }, { "only", required_argument, 0, 'o' },
+        { "engine", required_argument, 0, 'e' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -731,6 +750,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 's': o->svg = optarg; break;
         case 'S': o->scaling = true; break;
         case 'O': o->scale_ops = strtoull(optarg, NULL, 10); break;
+        case 'o': o->only = optarg; break;
+        case 'e': o->engine = optarg; break;
         case 'q': o->rounds = 1; o->ms = 20; o->file_mb = 8; o->scale_ops = 2000; break;
         default: usage(); return 1;
         }
