@@ -85,6 +85,8 @@ void iore__obj_init(struct iore__obj *obj, enum iore__kind kind,
                     void (*destroy)(struct iore__obj *));
 void iore__obj_ref(struct iore__obj *obj);
 void iore__obj_unref(struct iore__obj *obj);
+/* Drops n (>= 1) references in one atomic operation. */
+void iore__obj_unref_n(struct iore__obj *obj, uint32_t n);
 
 /* Enters obj in the table, taking over the caller's reference. Returns NULL
  * (and leaves obj untouched) when the table is full. */
@@ -255,6 +257,12 @@ struct iore__work {
     void *priv[6];                                 /* pool.c's private state */
 };
 int iore__pool_submit(struct iore__work *w);
+/* As iore__pool_submit, for work the caller could do itself (a run's
+ * helper, dispatch.c): it is queued for a runner that exists, and a new
+ * runner is asked for only when none does, so offers never grow the pool
+ * nor put a second spinning runner on a core the submitter needs. The
+ * caller withdraws it with iore__pool_cancel once it no longer helps. */
+int iore__pool_offer(struct iore__work *w);
 /* Asks that w be withdrawn; returns 0 if it will complete with -ECANCELED,
  * -EBUSY if it already started (it then completes normally). */
 int iore__pool_cancel(struct iore__work *w);

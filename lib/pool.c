@@ -27,6 +27,11 @@
  *   directly, so a steady stream of work (a ring at depth, batch after
  *   batch) costs one futex wake-up per batch, not a hop through the loop
  *   thread and a libuv queueing per batch.
+ *   An offer (iore__pool_offer: work the caller can do itself, a run's
+ *   helper) is queued the same way but asks for a runner only when none
+ *   exists, so helping never grows the pool, and only one lingering
+ *   runner spins at a time: on two cores a second spinner would take the
+ *   submitter's CPU.
  *   Cancel is decided under pool.lock: a QUEUED item is unlinked and gets
  *   done(w, -ECANCELED) on the cancelling thread; a RUNNING or DONE item
  *   is not touched (-EBUSY). Because libuv's pool is process-wide, work that
@@ -123,6 +128,7 @@ static struct {
     unsigned busy;             /* runners inside run()/done() */
     unsigned spawn;            /* runners the loop thread still has to queue */
     unsigned lingering;        /* runners waiting on cond for an item */
+    unsigned spinning;         /* lingering runners spinning (at most one) */
     /* nqueued, also readable without the lock by spinning runners (a hint:
      * they take the lock before trusting it). Stored under the lock. */
     atomic_uint queued_hint;
@@ -250,9 +256,16 @@ static bool linger(void)
 {
     struct timespec dl = iore__deadline_after_ns(LINGER_NS);
     pool.lingering++;
-    unlock();
-    spin_for_item();
-    lock();
+    /* One spinner is enough to catch the next batch; a second would only
+     * take CPU from the threads doing the work (and on two cores, from the
+     * submitter itself). */
+    if (!pool.spinning) {
+        pool.spinning++;
+        unlock();
+        spin_for_item();
+        lock();
+        pool.spinning--;
+    }
     int rc = 0;
     while (!pool.head && !pool.stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&pool.cond, &pool.lock, &dl);
@@ -428,7 +441,7 @@ static void atfork_child(void)
         pool.ls = NULL;
     }
     pool.head = pool.tail = NULL;
-    pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.lingering = 0;
+    pool.nqueued = pool.runners = pool.busy = pool.spawn = pool.lingering = pool.spinning = 0;
     iore__store_relaxed(&pool.queued_hint, 0);
     /* Lingering parent runners left their waits on the copied condvar. */
     if (pool.cond_ready)
@@ -581,7 +594,7 @@ static int ensure_started(void)
 }
 
 /* ---- API */
-int iore__pool_submit(struct iore__work *w)
+static int queue_work(struct iore__work *w, bool optional)
 {
     lock();
     int err = ensure_started();
@@ -596,7 +609,8 @@ int iore__pool_submit(struct iore__work *w)
         /* One signal per item at most; the runner it wakes drains the
          * FIFO, so further signals before it runs are no-ops. */
         pthread_cond_signal(&pool.cond);
-    } else if (pool.runners - pool.busy < pool.nqueued && pool.runners < pool.size) {
+    } else if (optional ? pool.runners == 0
+                        : pool.runners - pool.busy < pool.nqueued && pool.runners < pool.size) {
         pool.runners++;
         pool.spawn++;
         wake = true;
@@ -607,6 +621,9 @@ int iore__pool_submit(struct iore__work *w)
         uv_async_send(&ls->async);
     return 0;
 }
+
+int iore__pool_submit(struct iore__work *w) { return queue_work(w, false); }
+int iore__pool_offer(struct iore__work *w) { return queue_work(w, true); }
 
 int iore__pool_cancel(struct iore__work *w)
 {
