@@ -19,6 +19,8 @@
  * must be acq_rel so the freeing thread sees every other holder's writes. */
 #define iore__ref_inc(p) atomic_fetch_add_explicit((p), 1, memory_order_relaxed)
 #define iore__ref_dec(p) atomic_fetch_sub_explicit((p), 1, memory_order_acq_rel)
+/* n references at once: one cache-line transfer for a batch of drops. */
+#define iore__ref_sub(p, n) atomic_fetch_sub_explicit((p), (n), memory_order_acq_rel)
 #define iore__cas_acq_rel(p, expected, desired) \
     atomic_compare_exchange_weak_explicit((p), (expected), (desired), \
                                           memory_order_acq_rel, memory_order_acquire)

@@ -127,8 +127,13 @@ void iore__obj_ref(struct iore__obj *obj)
 
 void iore__obj_unref(struct iore__obj *obj)
 {
+    iore__obj_unref_n(obj, 1);
+}
+
+void iore__obj_unref_n(struct iore__obj *obj, uint32_t n)
+{
     /* acq_rel (atomics.h): the destroying thread sees every holder's writes. */
-    if (iore__ref_dec(&obj->refs) == 1 && obj->destroy)
+    if (iore__ref_sub(&obj->refs, n) == n && obj->destroy)
         obj->destroy(obj);
 }
 

@@ -162,11 +162,16 @@ static struct iore__bufhold *buftab_new(uint32_t count)
 
 void iore__reg_buffer_put(struct iore__bufhold *t)
 {
+    iore__reg_buffer_put_n(t, 1);
+}
+
+void iore__reg_buffer_put_n(struct iore__bufhold *t, uint32_t n)
+{
     if (!t)
         return;
     /* acq_rel: the last holder sees every other holder's use of the table
      * before it unpins and frees it. */
-    if (iore__ref_dec(&t->refs) != 1)
+    if (iore__ref_sub(&t->refs, n) != n)
         return;
     for (uint32_t i = 0; i < t->count; i++)
         if (t->slot[i].pinned)

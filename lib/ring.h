@@ -185,6 +185,8 @@ HRESULT iore__reg_file(struct iore__ring *r, uint32_t index, HANDLE *out);
 HRESULT iore__reg_buffer(struct iore__ring *r, uint32_t index, uint32_t offset, uint32_t len,
                          void **addr, struct iore__bufhold **hold);
 void iore__reg_buffer_put(struct iore__bufhold *hold);
+/* n (>= 1) holds at once (a run's ops on one table, from one thread). */
+void iore__reg_buffer_put_n(struct iore__bufhold *hold, uint32_t n);
 void iore__reg_stats(struct iore__ring *r, IORE_RING_STATS *st);
 
 #endif

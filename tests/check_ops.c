@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1050,6 +1051,107 @@ START_TEST(a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_byt
 }
 END_TEST
 
+/* The reads of one run alternate between two files with different
+ * contents: each must come from its own file, though the emulator resolves
+ * a run's handles through a one-entry cache. */
+START_TEST(a_run_alternating_two_files_reads_each_from_its_own_file)
+{
+    static unsigned char bufs[RUN_READS][RUN_LEN];
+    char *path_a = tu_make_file("runa", (RUN_READS + 1) * RUN_LEN);
+    char *path_b = tu_make_file("runb", (RUN_READS + 1) * RUN_LEN);
+    /* File b holds the complement of the pattern at every offset. */
+    FILE *fb = fopen(path_b, "r+b");
+    ck_assert_ptr_nonnull(fb);
+    for (size_t i = 0; i < (RUN_READS + 1) * RUN_LEN; i++)
+        fputc(~tu_pattern(i) & 0xff, fb);
+    fclose(fb);
+    HANDLE h[2] = { open_ro(path_a), open_ro(path_b) };
+    HIORING ring = new_ring();
+    for (unsigned round = 0; round < 20; round++) {
+        for (unsigned k = 0; k < RUN_READS; k++) {
+            UINT64 off = (UINT64)((k * 7u + round) % RUN_READS) * RUN_LEN + round;
+            /* Runs of 1, 2 and 3 reads per file, so the cache both hits and misses. */
+            unsigned which = (k / (1 + round % 3)) % 2;
+            IORING_BUFFER_REF b = IoRingBufferRefFromPointer(bufs[k]);
+            ck_assert_int_eq(BuildIoRingReadFile(ring,
+                                                 (IORING_HANDLE_REF)IoRingHandleRefFromHandle(h[which]),
+                                                 b, RUN_LEN, off, (UINT_PTR)(off << 9 | which << 8 | k),
+                                                 IOSQE_FLAGS_NONE),
+                             S_OK);
+        }
+        submit_wait(ring, RUN_READS);
+        for (unsigned n = 0; n < RUN_READS; n++) {
+            IORING_CQE cqe = pop(ring);
+            assert_cqe(cqe, S_OK, RUN_LEN);
+            unsigned k = (unsigned)(cqe.UserData & 0xff);
+            size_t off = (size_t)(cqe.UserData >> 9);
+            if (cqe.UserData & 0x100) {
+                for (size_t i = 0; i < RUN_LEN; i++)
+                    ck_assert_msg(bufs[k][i] == (~tu_pattern(off + i) & 0xff),
+                                  "read %u byte %zu is not file b's", k, i);
+            } else {
+                tu_assert_pattern(bufs[k], RUN_LEN, off);
+            }
+        }
+    }
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    CloseHandle(h[0]);
+    CloseHandle(h[1]);
+    free(path_a);
+    free(path_b);
+}
+END_TEST
+
+/* Plain pread fails: whichever thread reads with it (a run's helper, once
+ * its first read found the cache warm, or a pool worker), that read
+ * completes once with the translated error and the others with their
+ * bytes. */
+static atomic_uint pread_fails;
+static int fail_pread(const char *call, void *arg)
+{
+    (void)arg;
+    if (strcmp(call, "pread"))
+        return 0;
+    atomic_fetch_add(&pread_fails, 1);
+    return EIO;
+}
+
+START_TEST(a_failing_read_in_a_shared_run_completes_once_with_its_translated_result)
+{
+    static unsigned char bufs[RUN_READS][RUN_LEN];
+    char *path = tu_make_file("run", (RUN_READS + 1) * RUN_LEN);
+    HANDLE h = open_ro(path);
+    HIORING ring = new_ring();
+    iore_fault_set_hook(fail_pread, NULL);
+    for (unsigned round = 0; round < 20; round++) {
+        atomic_store(&pread_fails, 0);
+        uint64_t seen = 0;
+        unsigned failed = 0;
+        build_run(ring, h, bufs, round);
+        submit_wait(ring, RUN_READS);
+        for (unsigned n = 0; n < RUN_READS; n++) {
+            IORING_CQE cqe = pop(ring);
+            unsigned k = (unsigned)(cqe.UserData & 0xff);
+            ck_assert_uint_lt(k, RUN_READS);
+            ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
+            seen |= 1ull << k;
+            if (cqe.ResultCode == S_OK) {
+                assert_cqe(cqe, S_OK, RUN_LEN);
+                tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
+            } else {
+                assert_cqe(cqe, HR_NOT_READY, 0);
+                failed++;
+            }
+        }
+        ck_assert_uint_eq(failed, atomic_load(&pread_fails));
+    }
+    iore_fault_set_hook(NULL, NULL);
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    CloseHandle(h);
+    free(path);
+}
+END_TEST
+
 START_TEST(closing_the_ring_right_after_submitting_a_run_of_reads_returns_at_once)
 {
     static unsigned char bufs[RUN_READS][RUN_LEN];
@@ -1132,6 +1234,8 @@ static Suite *ops_suite(void)
     tcase_add_test(tc, many_ops_in_flight_on_several_rings_and_threads_move_the_right_bytes);
     tcase_add_test(tc, a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_bytes);
     tcase_add_test(tc, closing_the_ring_right_after_submitting_a_run_of_reads_returns_at_once);
+    tcase_add_test(tc, a_run_alternating_two_files_reads_each_from_its_own_file);
+    tcase_add_test(tc, a_failing_read_in_a_shared_run_completes_once_with_its_translated_result);
     suite_add_tcase(s, tc);
     return s;
 }
