@@ -458,8 +458,11 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * reference drops batched per file and per buffer table (run_finish),
  * and one handle lookup per file per run (struct file_cache).
  *
- * Nobody waits for anybody: each thread finishes the ops it took, in one
- * go once no op is left to take: buffer holds go, their CQEs are posted in
+ * Nobody waits for anybody: the submitter even leaves the last RUN_LEAVE
+ * ops to a helper that is taking ops, and a ring whose last run was
+ * shared shares runs down to HELP_KEEP ops, so a ring at depth keeps the
+ * helper reading while the application pops and builds. Each thread
+ * finishes the ops it took, in one go once no op is left to take: buffer holds go, their CQEs are posted in
  * one critical section (iore__ring_post_many), then the file references
  * go; an op that must wait is copied out (go_async). So the submitter
  * leaves while the helper may still be on its last ops (they complete
@@ -482,7 +485,14 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * took it, which finishes it. A run too short for help lives on the
  * submitter's stack.
  */
-#define HELP_MIN 16u
+#define HELP_MIN 16u  /* a run this long is shared */
+#define HELP_KEEP 4u  /* so is one this long while the ring's last run was */
+/* Ops the submitter leaves to a helper at work: about as many reads as the
+ * application takes between two submits (popping the completions and
+ * building the next entries, ~4 us at depth 32), so the helper reads while
+ * it does, instead of both threads finishing together and the helper then
+ * waiting for the next batch. */
+#define RUN_LEAVE 4u
 #define READY_FINAL 0x80000000u /* run->ready: no more ops will be published */
 #define CLAIM_SPIN 256u         /* pauses the helper waits for the next op */
 
@@ -499,6 +509,13 @@ struct iore__run {
     atomic_uint ready;          /* ops published, | READY_FINAL once complete */
     atomic_uint next;           /* next index to take, both threads */
     atomic_uint refs;           /* threads still using a heap run */
+    /* The helper is taking ops: the submitter may leave it the last ones.
+     * A Dekker pair with run->ready: the helper clears this and then reads
+     * ready, the submitter publishes the final count and then reads this,
+     * all seq_cst, so either the submitter sees the helper gone and takes
+     * everything, or the helper sees the final count and takes what is
+     * left. Nothing is left to nobody. */
+    atomic_uint helper_in;
     struct iore__run *free_next;/* exec->runs, under exec->lock */
     struct iore__op ops[IORE_RUN_MAX];
 };
@@ -506,7 +523,7 @@ struct iore__run {
 /* What one thread took from a run, to finish it. */
 struct run_share {
     uint32_t n;
-    uint32_t idx[IORE_RUN_MAX];
+    struct iore__op *op[IORE_RUN_MAX];
 };
 
 #define RUN_OF(w) ((struct iore__run *)(void *)((char *)(w) - offsetof(struct iore__run, work)))
@@ -544,7 +561,10 @@ static void run_put(struct iore__run *run)
  * the acquire in run_claim(). */
 static void run_publish(struct iore__run *run, uint32_t n, bool final)
 {
-    iore__store_release(&run->ready, n | (final ? READY_FINAL : 0));
+    if (final)
+        atomic_store(&run->ready, n | READY_FINAL); /* seq_cst: see helper_in */
+    else
+        iore__store_release(&run->ready, n | (final ? READY_FINAL : 0));
 }
 
 /* Claims the next published ops, [*first, *first + *count), a quarter
@@ -562,8 +582,12 @@ static bool run_claim(struct iore__run *run, uint32_t *first, uint32_t *count, b
     for (;;) {
         uint32_t st = iore__load_acquire(&run->ready); /* pairs with run_publish */
         uint32_t avail = (st & ~READY_FINAL) > i ? (st & ~READY_FINAL) - i : 0;
-        if (avail) {
+        /* seq_cst: see helper_in. */
+        uint32_t leave = !patient && atomic_load(&run->helper_in) ? RUN_LEAVE : 0;
+        if (avail > leave) {
             uint32_t c = avail / 4 ? avail / 4 : 1;
+            if (c > avail - leave)
+                c = avail - leave;
             /* Relaxed: ops[i..i+c) were published by the acquire above.
              * On failure i is reloaded. */
             if (atomic_compare_exchange_weak_explicit(&run->next, &i, i + c,
@@ -602,7 +626,7 @@ static void run_take(struct iore__run *run, bool patient, struct run_share *mine
             op->next = iore__op_io(op, nowait);
             if (patient && mine->n == 0 && op->next == IORE_IO_DONE)
                 nowait = false;
-            mine->idx[mine->n++] = i;
+            mine->op[mine->n++] = op;
         }
     }
 }
@@ -621,7 +645,7 @@ static void run_finish(struct iore__run *run, const struct run_share *mine)
     uint32_t ncqe = 0, nhold = 0, nfile = 0;
     struct iore__bufhold *hold = NULL;
     for (uint32_t k = 0; k < mine->n; k++) {
-        struct iore__op *op = &run->ops[mine->idx[k]];
+        struct iore__op *op = mine->op[k];
         if (op->next != IORE_IO_DONE) {
             go_async(op, op->next);
             continue;
@@ -644,7 +668,7 @@ static void run_finish(struct iore__run *run, const struct run_share *mine)
     iore__ring_post_many(run->ring, cqes, ncqe);
     struct iore__file *file = NULL;
     for (uint32_t k = 0; k < mine->n; k++) {
-        struct iore__op *op = &run->ops[mine->idx[k]];
+        struct iore__op *op = mine->op[k];
         if (op->next != IORE_IO_DONE)
             continue;
         if (op->file != file) {
@@ -664,7 +688,15 @@ static void run_work(struct iore__work *w)
 {
     struct iore__run *run = RUN_OF(w);
     struct run_share mine = { .n = 0 };
-    run_take(run, true, &mine);
+    atomic_store(&run->helper_in, 1);
+    for (;;) {
+        run_take(run, true, &mine);
+        /* Gone, unless the final count shows ops left (to us). */
+        atomic_store(&run->helper_in, 0);
+        uint32_t st = atomic_load(&run->ready);
+        if (!(st & READY_FINAL) || iore__load_relaxed(&run->next) >= (st & ~READY_FINAL))
+            break;
+    }
     run_finish(run, &mine);
 }
 
@@ -732,6 +764,7 @@ static void run_submitter(struct iore__run *run, const struct iore__sqe *sqes, u
     uint32_t i = 0, nops = 0;
     bool helped = false;
     atomic_init(&run->ready, 0);
+    atomic_init(&run->helper_in, 0);
     atomic_init(&run->next, 0);
     struct file_cache fc = { NULL, NULL };
     bool stream = run_prepare(run, heap, sqes, n, &i, &nops, &helped, &fc);
@@ -743,13 +776,13 @@ static void run_submitter(struct iore__run *run, const struct iore__sqe *sqes, u
     /* From a non-seekable descriptor on: one at a time, in SQ order. */
     if (stream) {
         run->ops[nops - 1].next = iore__op_io(&run->ops[nops - 1], true);
-        mine.idx[mine.n++] = nops - 1;
+        mine.op[mine.n++] = &run->ops[nops - 1];
     }
     for (; i < n; i++) {
         struct iore__op *op = &run->ops[nops];
         if (op_start(op, run->ring, &sqes[i], &fc)) {
             op->next = iore__op_io(op, true);
-            mine.idx[mine.n++] = nops++;
+            mine.op[mine.n++] = &run->ops[nops++];
         }
     }
     file_cache_drop(&fc);
@@ -759,7 +792,12 @@ static void run_submitter(struct iore__run *run, const struct iore__sqe *sqes, u
 void iore__dispatch_run(struct iore__ring *r, const struct iore__sqe *sqes, uint32_t n)
 {
     assert(n <= IORE_RUN_MAX);
-    struct iore__run *run = n >= HELP_MIN ? run_get(r) : NULL;
+    /* Once shared, a ring at depth keeps its runs shared although leaving
+     * ops to the helper makes them shorter (the application pops what is
+     * done, not what the helper still holds). */
+    bool share = n >= HELP_MIN || (n >= HELP_KEEP && r->exec->shared_last);
+    struct iore__run *run = share ? run_get(r) : NULL;
+    r->exec->shared_last = run != NULL;
     if (run) {
         run_submitter(run, sqes, n, true);
         run_put(run);

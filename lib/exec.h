@@ -102,6 +102,7 @@ struct iore__exec {
     struct iore__op *free;      /* recycled op structs */
     uint32_t nops;              /* op structs allocated (pending + free) */
     struct iore__run *runs;     /* recycled runs (at most one per helper at work) */
+    bool shared_last;           /* submitting thread: the last run was shared */
 };
 
 /* ops_rw.c: one execution step. nowait: the caller may not block (the

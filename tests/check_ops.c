@@ -1102,6 +1102,47 @@ START_TEST(a_run_alternating_two_files_reads_each_from_its_own_file)
 }
 END_TEST
 
+/* After a shared run the emulator shares shorter runs too, and leaves the
+ * last reads of a run to the helper: runs of every length after one
+ * another each complete every read once, with its bytes. */
+START_TEST(runs_of_changing_length_after_a_shared_run_complete_each_read_once)
+{
+    static const unsigned sizes[] = { 32, 4, 5, 3, 31, 17, 2, 16, 1, 15, 32, 6 };
+    static unsigned char bufs[RUN_READS][RUN_LEN];
+    char *path = tu_make_file("run", (RUN_READS + 1) * RUN_LEN);
+    HANDLE h = open_ro(path);
+    HIORING ring = new_ring();
+    for (unsigned round = 0; round < 4 * N(sizes); round++) {
+        unsigned n = sizes[round % N(sizes)];
+        for (unsigned k = 0; k < n; k++) {
+            UINT64 off = (UINT64)((k * 3u + round) % RUN_READS) * RUN_LEN + round;
+            IORING_BUFFER_REF b = IoRingBufferRefFromPointer(bufs[k]);
+            ck_assert_int_eq(BuildIoRingReadFile(ring,
+                                                 (IORING_HANDLE_REF)IoRingHandleRefFromHandle(h), b,
+                                                 RUN_LEN, off, (UINT_PTR)(off << 8 | k),
+                                                 IOSQE_FLAGS_NONE),
+                             S_OK);
+        }
+        submit_wait(ring, n);
+        uint64_t seen = 0;
+        for (unsigned i = 0; i < n; i++) {
+            IORING_CQE cqe = pop(ring);
+            unsigned k = (unsigned)(cqe.UserData & 0xff);
+            assert_cqe(cqe, S_OK, RUN_LEN);
+            ck_assert_uint_lt(k, n);
+            ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
+            seen |= 1ull << k;
+            tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
+        }
+        IORING_CQE none = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
+        ck_assert_int_eq(PopIoRingCompletion(ring, &none), S_FALSE);
+    }
+    ck_assert_int_eq(CloseIoRing(ring), S_OK);
+    CloseHandle(h);
+    free(path);
+}
+END_TEST
+
 /* Plain pread fails: whichever thread reads with it (a run's helper, once
  * its first read found the cache warm, or a pool worker), that read
  * completes once with the translated error and the others with their
@@ -1235,6 +1276,7 @@ static Suite *ops_suite(void)
     tcase_add_test(tc, a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_bytes);
     tcase_add_test(tc, closing_the_ring_right_after_submitting_a_run_of_reads_returns_at_once);
     tcase_add_test(tc, a_run_alternating_two_files_reads_each_from_its_own_file);
+    tcase_add_test(tc, runs_of_changing_length_after_a_shared_run_complete_each_read_once);
     tcase_add_test(tc, a_failing_read_in_a_shared_run_completes_once_with_its_translated_result);
     suite_add_tcase(s, tc);
     return s;
