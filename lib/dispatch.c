@@ -61,6 +61,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define OP_OF(ptr, member) ((struct iore__op *)(void *)((char *)(ptr) - offsetof(struct iore__op, member)))
 
@@ -524,6 +525,11 @@ struct iore__run {
 struct run_share {
     uint32_t n;
     struct iore__op *op[IORE_RUN_MAX];
+    /* The helper's own copies of the ops it took, or NULL (the submitter
+     * works in run->ops). The helper never writes run->ops: lines it
+     * wrote would have to travel back before the submitter can resolve
+     * the next run into them; lines it only read are merely invalidated. */
+    struct iore__op *copies;
 };
 
 #define RUN_OF(w) ((struct iore__run *)(void *)((char *)(w) - offsetof(struct iore__run, work)))
@@ -623,6 +629,11 @@ static void run_take(struct iore__run *run, bool patient, struct run_share *mine
     while (run_claim(run, &first, &count, patient)) {
         for (uint32_t i = first; i < first + count; i++) {
             struct iore__op *op = &run->ops[i];
+            if (mine->copies) {
+                /* The asynchronous-only tail is set up by go_async if needed. */
+                memcpy(&mine->copies[mine->n], op, offsetof(struct iore__op, work));
+                op = &mine->copies[mine->n];
+            }
             op->next = iore__op_io(op, nowait);
             if (patient && mine->n == 0 && op->next == IORE_IO_DONE)
                 nowait = false;
@@ -687,7 +698,8 @@ static void run_finish(struct iore__run *run, const struct run_share *mine)
 static void run_work(struct iore__work *w)
 {
     struct iore__run *run = RUN_OF(w);
-    struct run_share mine = { .n = 0 };
+    struct iore__op copies[IORE_RUN_MAX];
+    struct run_share mine = { .n = 0, .copies = copies };
     atomic_store(&run->helper_in, 1);
     for (;;) {
         run_take(run, true, &mine);

@@ -114,6 +114,11 @@ void iore__handle_forget_kind(enum iore__kind kind);
  */
 struct iore__file {
     struct iore__obj obj;
+    /* obj.refs is written by every submit that resolves the handle; what
+     * follows is read by every I/O, on whichever core runs it. Keeping
+     * them at least a cache line apart (whatever the allocation's
+     * alignment) stops the reads from invalidating the count's line. */
+    char refs_apart[64];
     int fd;
     DWORD access;          /* GENERIC_READ/GENERIC_WRITE as granted */
     DWORD flags;           /* FILE_FLAG_* given to CreateFile */
