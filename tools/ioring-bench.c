@@ -625,6 +625,48 @@ static void run_scaling(const struct opts *o, int fd)
     }
 }
 
+/* ------------------------------------------------------------ the machine
+ * What one cache line costs to move between two cores, measured by two
+ * threads bouncing a counter. On a VM this depends on where the host
+ * places the vCPUs and changes while the machine runs (about 30 ns or
+ * 150-180 ns on the 2-vCPU CI machine), and every engine that uses two
+ * threads feels it: it is printed before and after the cells so that a
+ * run can be read against it. */
+enum { BOUNCES = 200000 };
+static _Alignas(64) atomic_uint_fast64_t bounce;
+
+static void *bounce_peer(void *arg)
+{
+    (void)arg;
+    for (uint64_t i = 1; i < 2 * BOUNCES; i += 2) {
+        while (atomic_load_explicit(&bounce, memory_order_acquire) != i)
+            ;
+        atomic_store_explicit(&bounce, i + 1, memory_order_release);
+    }
+    return NULL;
+}
+
+/* Nanoseconds per one-way transfer, or 0 on one CPU (the two spinners
+ * would take turns by time slice) or if the peer cannot start. */
+static double line_transfer_ns(void)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return 0;
+    pthread_t th;
+    atomic_store(&bounce, 0);
+    if (pthread_create(&th, NULL, bounce_peer, NULL))
+        return 0;
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; i < 2 * BOUNCES; i += 2) {
+        while (atomic_load_explicit(&bounce, memory_order_acquire) != i)
+            ;
+        atomic_store_explicit(&bounce, i + 1, memory_order_release);
+    }
+    uint64_t t1 = now_ns();
+    pthread_join(th, NULL);
+    return (double)(t1 - t0) / (2.0 * BOUNCES);
+}
+
 /* ------------------------------------------------------------ output */
 
 static void print_table(const struct opts *o)
@@ -656,6 +698,8 @@ static void print_table(const struct opts *o)
            " allocs counted: %s\n", o->rounds, o->ms, COUNT_ALLOCS ? "yes" : "no (sanitizer build)");
 }
 
+static double transfer_before, transfer_after;
+
 static void write_json(const struct opts *o)
 {
     FILE *f = fopen(o->json, "w");
@@ -663,8 +707,10 @@ static void write_json(const struct opts *o)
         perror(o->json);
         return;
     }
-    fprintf(f, "{\n  \"rounds\": %d, \"ms_per_cell\": %d, \"cpus\": %ld,\n  \"results\": [\n",
-            o->rounds, o->ms, sysconf(_SC_NPROCESSORS_ONLN));
+    fprintf(f, "{\n  \"rounds\": %d, \"ms_per_cell\": %d, \"cpus\": %ld,\n"
+               "  \"line_transfer_ns_before\": %.1f, \"line_transfer_ns_after\": %.1f,\n"
+               "  \"results\": [\n",
+            o->rounds, o->ms, sysconf(_SC_NPROCESSORS_ONLN), transfer_before, transfer_after);
     const char *sep = "";
     for (int wi = 0; wi < NWORKLOADS; wi++)
         for (int ei = 0; ei < NENGINES; ei++) {
@@ -783,13 +829,17 @@ int main(int argc, char **argv)
         return 1;
     printf("ioring-bench: %llu MiB file in %s, %d rounds x %d ms, %ld CPUs\n",
            (unsigned long long)o.file_mb, o.dir, o.rounds, o.ms, sysconf(_SC_NPROCESSORS_ONLN));
+    transfer_before = line_transfer_ns();
     for (int round = 0; round < o.rounds; round++) {
         for (int wi = 0; wi < NWORKLOADS; wi++)
             for (int ei = 0; ei < NENGINES; ei++)
                 one_run(&o, path, fd, wi, ei, lat, bufs);
         fprintf(stderr, "round %d/%d done\n", round + 1, o.rounds);
     }
+    transfer_after = line_transfer_ns();
     print_table(&o);
+    printf("cache line between cores: %.0f ns before the cells, %.0f ns after (see docs/performance.md)\n",
+           transfer_before, transfer_after);
     if (o.scaling)
         run_scaling(&o, fd);
     if (o.json)
