@@ -79,7 +79,7 @@ static struct iore__op *op_alloc(struct iore__exec *ex, const struct iore__op *f
     struct iore__op *op = ex->free;
     if (op)
         ex->free = op->link_next;
-    else if ((op = malloc(sizeof(*op))) != NULL)
+    else if ((op = aligned_alloc(_Alignof(struct iore__op), sizeof(*op))) != NULL)
         ex->nops++;
     pthread_mutex_unlock(&ex->lock);
     if (op) {
@@ -528,6 +528,7 @@ struct iore__run {
 struct run_share {
     uint32_t n;
     struct iore__op *op[IORE_RUN_MAX];
+    uint8_t src[IORE_RUN_MAX];  /* op[k] is (a copy of) run->ops[src[k]] */
     /* The helper's own copies of the ops it took, or NULL (the submitter
      * works in run->ops). The helper never writes run->ops: lines it
      * wrote would have to travel back before the submitter can resolve
@@ -546,7 +547,7 @@ static struct iore__run *run_get(struct iore__ring *r)
     if (run)
         ex->runs = run->free_next;
     pthread_mutex_unlock(&ex->lock);
-    if (!run && !(run = malloc(sizeof(*run))))
+    if (!run && !(run = aligned_alloc(_Alignof(struct iore__run), sizeof(*run))))
         return NULL;
     run->ring = r;
     atomic_init(&run->refs, 1);
@@ -643,16 +644,28 @@ static void run_take(struct iore__run *run, bool helper, struct run_share *mine)
         for (uint32_t i = first; i < first + count; i++) {
             struct iore__op *op = &run->ops[i];
             if (mine->copies) {
-                /* The asynchronous-only tail is set up by go_async if needed. */
-                memcpy(&mine->copies[mine->n], op, offsetof(struct iore__op, work));
+                /* One line; the rest only if the op must go asynchronous
+                 * (run_finish). */
+                memcpy(&mine->copies[mine->n], op, IORE_OP_HOT);
+                mine->copies[mine->n].ring = run->ring;
                 op = &mine->copies[mine->n];
             }
             op->next = iore__op_io(op, nowait);
             if (helper && mine->n == 0 && op->next == IORE_IO_DONE)
                 nowait = false;
+            mine->src[mine->n] = (uint8_t)i;
             mine->op[mine->n++] = op;
         }
     }
+}
+
+/* The helper's copy of an op that must go asynchronous gets the rest of
+ * the op it copied (what go_async and cancel need). */
+static void copy_rest(struct iore__op *copy, const struct iore__op *orig)
+{
+    copy->handle = orig->handle;
+    copy->where = IORE_OP_INLINE;
+    copy->cancelled = copy->is_async = false;
 }
 
 /* Either thread: finishes the ops it took. The CQEs of those that
@@ -671,6 +684,8 @@ static void run_finish(struct iore__run *run, const struct run_share *mine)
     for (uint32_t k = 0; k < mine->n; k++) {
         struct iore__op *op = mine->op[k];
         if (op->next != IORE_IO_DONE) {
+            if (mine->copies)
+                copy_rest(op, &run->ops[mine->src[k]]);
             go_async(op, op->next);
             continue;
         }

@@ -8,6 +8,8 @@
 
 #include "ring.h"
 
+#include <stddef.h>
+
 #include <stdbool.h>
 
 /* ------------------------------------------------------------------ pool
@@ -59,30 +61,34 @@ enum iore__io_next {
 };
 
 struct iore__op {
-    /* What an inline attempt reads and writes comes first, in one cache
-     * line plus a few bytes: in a shared run (dispatch.c) these lines move
-     * between the submitter's core and the helper's, and the fewer the
-     * cheaper. The rest is only touched once the op goes asynchronous. */
-    struct iore__ring *ring;    /* referenced while the op is pending */
-    struct iore__file *file;    /* referenced until op_finish */
+    /* What an inline attempt of a read reads and writes is the first cache
+     * line (the struct is line-aligned): in a shared run (dispatch.c) the
+     * helper copies exactly this line, and on a VM moving a line between
+     * cores can cost 150 ns. The rest is the submitter's, or is only
+     * touched once the op goes asynchronous. */
+    _Alignas(64) struct iore__file *file; /* referenced until op_finish */
     struct iore__bufhold *hold; /* registered buffer entry, or NULL */
-    char *buf;                  /* READ, WRITE */
-    FILE_SEGMENT_ELEMENT *segs; /* READ_SCATTER, WRITE_GATHER (caller's array) */
+    union {
+        char *buf;                  /* READ, WRITE */
+        FILE_SEGMENT_ELEMENT *segs; /* READ_SCATTER, WRITE_GATHER (caller's array) */
+    };
     uint64_t off;
     UINT_PTR user_data;
-    HANDLE handle;              /* resolved raw HANDLE value (cancel matching) */
     uint32_t len;
     uint32_t done;              /* bytes transferred so far */
-    enum iore__io_next next;    /* what the last step asked for */
     HRESULT hr;                 /* the CQE, once next == IORE_IO_DONE */
     uint32_t flags;             /* FILE_WRITE_FLAGS, or FILE_FLUSH_MODE */
+    uint8_t next;               /* enum iore__io_next: what the last step asked for */
     uint8_t opcode;
-    uint8_t where;              /* (lock) enum iore__op_where */
-    bool cancelled;             /* (lock) a CANCEL matched this op */
-    bool is_async;              /* holds a ring reference, is on the pending list */
     bool no_nowait;             /* fd rejects RWF_NOWAIT: poll, then plain I/O */
     bool unpollable;            /* fd cannot be polled: always ready */
     bool dsync_fallback;        /* no pwritev2(RWF_DSYNC): pwrite + fdatasync */
+    /* Second line on. */
+    _Alignas(64) struct iore__ring *ring; /* referenced while the op is pending */
+    HANDLE handle;              /* resolved raw HANDLE value (cancel matching) */
+    uint8_t where;              /* (lock) enum iore__op_where */
+    bool cancelled;             /* (lock) a CANCEL matched this op */
+    bool is_async;              /* holds a ring reference, is on the pending list */
     /* Asynchronous only (set up by dispatch.c when the op leaves the stack). */
     struct iore__work work;     /* pool hand-off */
     struct iore__fdwait wait;   /* readiness wait (non-seekable fds) */
@@ -90,6 +96,9 @@ struct iore__op {
     struct iore__op *cancel_next;           /* cancel's private match list */
     uint8_t cancel_where;                   /* `where` when cancel matched it */
 };
+/* The part of an op a shared run's helper copies (dispatch.c). */
+#define IORE_OP_HOT offsetof(struct iore__op, ring)
+_Static_assert(offsetof(struct iore__op, ring) == 64, "an op's hot part is one cache line");
 
 /* Per-ring execution state (r->exec). exec->lock protects the pending
  * list, the free lists and the (lock) fields of every op. Lock order:
