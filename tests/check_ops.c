@@ -1006,19 +1006,43 @@ END_TEST
 #define RUN_READS 32
 #define RUN_LEN 4096
 
-/* One Submit of RUN_READS consecutive reads: the emulator may share their
- * inline attempts with a second thread, and (with half_on_pool) send half
- * of them to the pool from either thread. */
-static void build_run(HIORING ring, HANDLE h, unsigned char (*bufs)[RUN_LEN], unsigned round)
+/* n consecutive reads for one Submit (the emulator may share their
+ * inline attempts with a second thread): read k goes to bufs[k] from a
+ * block chosen by stride and round, its UserData is offset << 8 | k. */
+static void build_reads(HIORING ring, HANDLE h, unsigned char (*bufs)[RUN_LEN], unsigned round,
+                        unsigned n, unsigned stride)
 {
-    for (unsigned k = 0; k < RUN_READS; k++) {
-        UINT64 off = (UINT64)((k * 5u + round) % RUN_READS) * RUN_LEN + round;
+    for (unsigned k = 0; k < n; k++) {
+        UINT64 off = (UINT64)((k * stride + round) % RUN_READS) * RUN_LEN + round;
         IORING_BUFFER_REF b = IoRingBufferRefFromPointer(bufs[k]);
         ck_assert_int_eq(BuildIoRingReadFile(ring, (IORING_HANDLE_REF)IoRingHandleRefFromHandle(h),
                                              b, RUN_LEN, off, (UINT_PTR)(off << 8 | k),
                                              IOSQE_FLAGS_NONE),
                          S_OK);
     }
+}
+
+static void build_run(HIORING ring, HANDLE h, unsigned char (*bufs)[RUN_LEN], unsigned round)
+{
+    build_reads(ring, h, bufs, round, RUN_READS, 5);
+}
+
+/* Pops the n completions of build_reads(): each read once, S_OK, with its
+ * bytes; then the CQ is empty. */
+static void pop_each_read_once(HIORING ring, unsigned char (*bufs)[RUN_LEN], unsigned n)
+{
+    uint64_t seen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        IORING_CQE cqe = pop(ring);
+        unsigned k = (unsigned)(cqe.UserData & 0xff);
+        assert_cqe(cqe, S_OK, RUN_LEN);
+        ck_assert_uint_lt(k, n);
+        ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
+        seen |= 1ull << k;
+        tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
+    }
+    IORING_CQE none = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
+    ck_assert_int_eq(PopIoRingCompletion(ring, &none), S_FALSE);
 }
 
 START_TEST(a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_bytes)
@@ -1029,20 +1053,9 @@ START_TEST(a_run_of_reads_half_on_the_pool_completes_each_read_once_with_its_byt
     HIORING ring = new_ring();
     iore_fault_set_hook(half_on_pool, NULL);
     for (unsigned round = 0; round < 20; round++) {
-        uint64_t seen = 0;
         build_run(ring, h, bufs, round);
         submit_wait(ring, RUN_READS);
-        for (unsigned n = 0; n < RUN_READS; n++) {
-            IORING_CQE cqe = pop(ring);
-            unsigned k = (unsigned)(cqe.UserData & 0xff);
-            assert_cqe(cqe, S_OK, RUN_LEN);
-            ck_assert_uint_lt(k, RUN_READS);
-            ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
-            seen |= 1ull << k;
-            tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
-        }
-        IORING_CQE none = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
-        ck_assert_int_eq(PopIoRingCompletion(ring, &none), S_FALSE);
+        pop_each_read_once(ring, bufs, RUN_READS);
     }
     iore_fault_set_hook(NULL, NULL);
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
@@ -1114,28 +1127,9 @@ START_TEST(runs_of_changing_length_after_a_shared_run_complete_each_read_once)
     HIORING ring = new_ring();
     for (unsigned round = 0; round < 4 * N(sizes); round++) {
         unsigned n = sizes[round % N(sizes)];
-        for (unsigned k = 0; k < n; k++) {
-            UINT64 off = (UINT64)((k * 3u + round) % RUN_READS) * RUN_LEN + round;
-            IORING_BUFFER_REF b = IoRingBufferRefFromPointer(bufs[k]);
-            ck_assert_int_eq(BuildIoRingReadFile(ring,
-                                                 (IORING_HANDLE_REF)IoRingHandleRefFromHandle(h), b,
-                                                 RUN_LEN, off, (UINT_PTR)(off << 8 | k),
-                                                 IOSQE_FLAGS_NONE),
-                             S_OK);
-        }
+        build_reads(ring, h, bufs, round, n, 3);
         submit_wait(ring, n);
-        uint64_t seen = 0;
-        for (unsigned i = 0; i < n; i++) {
-            IORING_CQE cqe = pop(ring);
-            unsigned k = (unsigned)(cqe.UserData & 0xff);
-            assert_cqe(cqe, S_OK, RUN_LEN);
-            ck_assert_uint_lt(k, n);
-            ck_assert_msg(!(seen & (1ull << k)), "read %u completed twice", k);
-            seen |= 1ull << k;
-            tu_assert_pattern(bufs[k], RUN_LEN, cqe.UserData >> 8);
-        }
-        IORING_CQE none = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
-        ck_assert_int_eq(PopIoRingCompletion(ring, &none), S_FALSE);
+        pop_each_read_once(ring, bufs, n);
     }
     ck_assert_int_eq(CloseIoRing(ring), S_OK);
     CloseHandle(h);
