@@ -201,24 +201,20 @@ static void unlock_run(uintptr_t page, size_t n)
         (void)iore__sys_munlock(page_addr(page), n << page_shift);
 }
 
-/* Drops one pin (and one user pin if user) from each page of the span that
- * has one; pages reaching zero are munlock()ed in maximal runs. Returns
- * -ENOENT, changing nothing, if user and some page holds no user pin. */
-static int unpin_span(uintptr_t first, size_t n, bool user)
+/* Takes pins off each page of the span: one (and one user pin if user),
+ * or, with all_user, every user pin the page holds. Pages reaching zero
+ * are munlock()ed in maximal runs. */
+static void release_span(uintptr_t first, size_t n, bool user, bool all_user)
 {
-    if (user)
-        for (size_t i = 0; i < n; i++) {
-            struct entry *e = find(first + i + 1);
-            if (!e || !e->user)
-                return -ENOENT;
-        }
     uintptr_t run = 0;
     size_t run_len = 0;
     for (size_t i = 0; i < n; i++) {
         struct entry *e = find(first + i + 1);
-        if (e) {
-            e->user -= user;
-            if (--e->pins == 0) {
+        uint32_t drop = !e ? 0 : all_user ? e->user : 1;
+        if (drop) {
+            e->user -= user || all_user ? drop : 0;
+            e->pins -= drop;
+            if (e->pins == 0) {
                 erase(e);
                 if (!run_len++)
                     run = first + i;
@@ -229,6 +225,20 @@ static int unpin_span(uintptr_t first, size_t n, bool user)
         run_len = 0;
     }
     unlock_run(run, run_len);
+}
+
+/* Drops one pin (and one user pin if user) from each page of the span that
+ * has one. Returns -ENOENT, changing nothing, if user and some page holds
+ * no user pin. */
+static int unpin_span(uintptr_t first, size_t n, bool user)
+{
+    if (user)
+        for (size_t i = 0; i < n; i++) {
+            struct entry *e = find(first + i + 1);
+            if (!e || !e->user)
+                return -ENOENT;
+        }
+    release_span(first, n, user, false);
     return 0;
 }
 
@@ -303,25 +313,8 @@ int iore__unpin_user(const void *addr, size_t len)
 /* Drops every user pin of the span's pages (VirtualFree of locked memory). */
 static int drop_user_span(uintptr_t first, size_t n, bool user)
 {
-    uintptr_t run = 0;
-    size_t run_len = 0;
     (void)user;
-    for (size_t i = 0; i < n; i++) {
-        struct entry *e = find(first + i + 1);
-        if (e && e->user) {
-            e->pins -= e->user;
-            e->user = 0;
-            if (e->pins == 0) {
-                erase(e);
-                if (!run_len++)
-                    run = first + i;
-                continue;
-            }
-        }
-        unlock_run(run, run_len);
-        run_len = 0;
-    }
-    unlock_run(run, run_len);
+    release_span(first, n, false, true);
     return 0;
 }
 
