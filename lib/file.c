@@ -153,37 +153,32 @@ static BOOL fail_path(int err, const char *host, const char *op)
     return win32 ? iore__fail(win32) : iore__fail_errno(err, op);
 }
 
-/* Converts a caller's name. NULL with the last error set on failure. */
-static char *host_path_a(LPCSTR name, const char *op)
+/* A caller's name that is NULL or empty fails as on Windows. */
+static BOOL name_usable(const void *name, BOOL empty)
 {
-    if (!name) {
-        iore__fail(ERROR_INVALID_PARAMETER);
-        return NULL;
-    }
-    if (!*name) {
-        iore__fail(ERROR_PATH_NOT_FOUND);
-        return NULL;
-    }
-    char *host = iore__path_from_a(name);
+    if (!name)
+        return iore__fail(ERROR_INVALID_PARAMETER);
+    if (empty)
+        return iore__fail(ERROR_PATH_NOT_FOUND);
+    return TRUE;
+}
+
+/* The converted name, or NULL with the last error set. */
+static char *converted(char *host, const char *op)
+{
     if (!host)
         fail_path(errno, NULL, op);
     return host;
 }
 
+static char *host_path_a(LPCSTR name, const char *op)
+{
+    return name_usable(name, name && !*name) ? converted(iore__path_from_a(name), op) : NULL;
+}
+
 static char *host_path_w(LPCWSTR name, const char *op)
 {
-    if (!name) {
-        iore__fail(ERROR_INVALID_PARAMETER);
-        return NULL;
-    }
-    if (!*name) {
-        iore__fail(ERROR_PATH_NOT_FOUND);
-        return NULL;
-    }
-    char *host = iore__path_from_w(name);
-    if (!host)
-        fail_path(errno, NULL, op);
-    return host;
+    return name_usable(name, name && !*name) ? converted(iore__path_from_w(name), op) : NULL;
 }
 
 /* ------------------------------------------------------------------ objects */
