@@ -39,6 +39,8 @@
 #include "config.h"
 #include "iore.h"
 
+#include <tchar.h> /* iore_tchar_utf8_put: the one UTF-8 encoder */
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -87,30 +89,6 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
         return 0;
     *cp = c;
     return len;
-}
-
-static size_t utf8_encode(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* ------------------------------------------------------------------ WCHAR */
@@ -178,7 +156,7 @@ char *iore__utf8_from_w(const WCHAR *w)
             return NULL;
         }
         w += used;
-        p += utf8_encode(cp, p);
+        p += iore_tchar_utf8_put(p, cp);
     }
     *p = '\0';
     return out;
