@@ -107,10 +107,7 @@ START_TEST(pop_returns_nop_completions_oldest_first_with_s_ok_and_information_0)
     for (UINT_PTR i = 0; i < 20; i++) {
         IORING_CQE cqe;
         memset(&cqe, 0xa5, sizeof cqe);
-        ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-        ck_assert_uint_eq(cqe.UserData, 100 + i);
-        ck_assert_int_eq(cqe.ResultCode, S_OK);
-        ck_assert_uint_eq(cqe.Information, 0);
+        tu_expect_cqe(ring, 100 + i, S_OK, 0);
     }
     ck_assert_int_eq(PopIoRingCompletion(ring, &(IORING_CQE){ 0 }), S_FALSE);
 }
@@ -127,10 +124,7 @@ START_TEST(pop_order_is_completion_order_not_submission_order)
     ck_assert_uint_eq(cqe.UserData, 2);
     tu_gate_release(1);
     ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 1);
-    ck_assert_int_eq(cqe.ResultCode, S_OK);
-    ck_assert_uint_eq(cqe.Information, READ_LEN);
+    tu_expect_cqe(ring, 1, S_OK, READ_LEN);
 }
 END_TEST
 

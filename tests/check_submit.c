@@ -494,11 +494,7 @@ START_TEST(fork_with_ops_in_flight_leaves_them_to_the_parent_and_the_child_can_d
     /* The parent's read still completes normally. */
     tu_gate_release(1);
     ck_assert_int_eq(SubmitIoRing(ring, IORING_SUBMIT_WAIT_ALL, INFINITE, NULL), S_OK);
-    IORING_CQE cqe;
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 1);
-    ck_assert_int_eq(cqe.ResultCode, S_OK);
-    ck_assert_uint_eq(cqe.Information, HELD_READ_LEN);
+    tu_expect_cqe(ring, 1, S_OK, HELD_READ_LEN);
     finish(ring);
 }
 END_TEST
@@ -519,12 +515,8 @@ START_TEST(drain_dispatches_the_flagged_entry_only_after_earlier_ops_posted)
     tu_gate_release(1);
     bg_join(&b, S_OK, 2);
 
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 1);
-    ck_assert_int_eq(cqe.ResultCode, S_OK);
-    ck_assert_uint_eq(cqe.Information, HELD_READ_LEN);
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 2);
+    tu_expect_cqe(ring, 1, S_OK, HELD_READ_LEN);
+    tu_expect_cqe(ring, 2, S_OK, 0);
     finish(ring);
 }
 END_TEST
@@ -542,10 +534,8 @@ START_TEST(drain_also_waits_for_ops_of_earlier_submits)
     ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_FALSE);
     tu_gate_release(1);
     bg_join(&b, S_OK, 1);
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 1);
-    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
-    ck_assert_uint_eq(cqe.UserData, 2);
+    tu_expect_cqe(ring, 1, S_OK, HELD_READ_LEN);
+    tu_expect_cqe(ring, 2, S_OK, 0);
     finish(ring);
 }
 END_TEST

@@ -77,6 +77,16 @@ void tu_assert_pattern(const unsigned char *buf, size_t len, size_t file_off)
                      file_off + i, tu_pattern(file_off + i));
 }
 
+void tu_expect_cqe(HIORING ring, UINT_PTR user_data, HRESULT hr, ULONG_PTR info)
+{
+    IORING_CQE cqe = { TU_SENTINEL_UD, TU_SENTINEL_HR, TU_SENTINEL_INFO };
+    ck_assert_int_eq(PopIoRingCompletion(ring, &cqe), S_OK);
+    ck_assert_uint_eq(cqe.UserData, user_data);
+    ck_assert_msg(cqe.ResultCode == hr, "ResultCode 0x%08x, expected 0x%08x",
+                  (unsigned)cqe.ResultCode, (unsigned)hr);
+    ck_assert_uint_eq(cqe.Information, info);
+}
+
 SIZE_T tu_page_size(void)
 {
     SYSTEM_INFO si;

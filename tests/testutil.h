@@ -8,6 +8,7 @@
 #define IORE_TESTUTIL_H
 
 #include <windows.h>
+#include <ioringapi.h>
 #include <check.h>
 #include <semaphore.h>
 #include <stddef.h>
@@ -36,6 +37,9 @@ unsigned char tu_pattern(size_t i);
 /* Fails the test, naming the first differing byte, unless buf[0..len)
  * holds the pattern of a file from offset file_off. */
 void tu_assert_pattern(const unsigned char *buf, size_t len, size_t file_off);
+
+/* Pops one CQE, which must be there, and checks every field of it. */
+void tu_expect_cqe(HIORING ring, UINT_PTR user_data, HRESULT hr, ULONG_PTR info);
 /* The page size, as GetSystemInfo reports it. */
 SIZE_T tu_page_size(void);
 /* Opens path with CreateFileA for reading (and writing if rw). */
