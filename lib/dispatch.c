@@ -445,7 +445,7 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * one, on one core. For a run of at least HELP_MIN reads the submitter
  * offers the inline attempts to one pool runner as soon as the first op is
  * resolved, goes on resolving the others (registration tables are only
- * ever read on its thread), publishes them (run->ready), and attempts ops
+ * ever read on its thread), publishes them (run->published), and attempts ops
  * too. Both threads take ops from a shared claim word, a quarter of what
  * is left at a time, the helper from the front and the submitter from the
  * back, so a helper that starts late (or never: a busy pool, a loaded
@@ -482,7 +482,7 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * free list (exec->runs), so it can outlive SubmitIoRing; it holds a ring
  * reference for the helper, and run->refs counts the two threads: the
  * last to let go recycles it. run->ops[i] belongs to the submitter until
- * it is published (store of run->ready, paired with the acquire in
+ * it is published (store of run->published, paired with the acquire in
  * run_claim()), then to the thread whose compare-exchange on run->claim
  * took it, which finishes it (the helper from its own copy). A run too
  * short for help lives on the submitter's stack.
@@ -495,7 +495,6 @@ static void dispatch_io(struct iore__ring *r, const struct iore__sqe *sqe)
  * it does, instead of both threads finishing together and the helper then
  * waiting for the next batch. */
 #define RUN_LEAVE 4u
-#define READY_FINAL 0x80000000u /* run->ready: no more ops will be published */
 #define CLAIM_SPIN 256u         /* pauses the helper waits for the publication */
 
 static inline void cpu_relax(void)
@@ -508,17 +507,17 @@ static inline void cpu_relax(void)
 struct iore__run {
     struct iore__work work;     /* the helper's pool item */
     struct iore__ring *ring;
-    atomic_uint ready;          /* ops published, | READY_FINAL once complete */
+    atomic_uint published;      /* 1 once ops[] and claim are set */
     /* What is left to take, [front, back) in the low and high 16 bits:
      * the helper takes from the front, the submitter from the back. */
     atomic_uint claim;
     atomic_uint refs;           /* threads still using a heap run */
     /* The helper is taking ops: the submitter may leave it the last ones.
-     * A Dekker pair with run->ready: the helper clears this and then reads
-     * ready, the submitter publishes the final count and then reads this,
-     * all seq_cst, so either the submitter sees the helper gone and takes
-     * everything, or the helper sees the final count and takes what is
-     * left. Nothing is left to nobody. */
+     * A Dekker pair with published: the helper clears this and then reads
+     * published, the submitter publishes and then reads this, all seq_cst,
+     * so either the submitter sees the helper gone and takes everything,
+     * or the helper sees the run published and takes what is left.
+     * Nothing is left to nobody. */
     atomic_uint helper_in;
     struct iore__run *free_next;/* exec->runs, under exec->lock */
     struct iore__op ops[IORE_RUN_MAX];
@@ -569,11 +568,11 @@ static void run_put(struct iore__run *run)
 
 /* Submitter: ops[0..n) are resolved and may be taken; nothing more will
  * come. The claim word is set first: the seq_cst store of ready orders it
- * (and the ops) before any thread that sees READY_FINAL. */
+ * (and the ops) before any thread that sees it published. */
 static void run_publish(struct iore__run *run, uint32_t n)
 {
     iore__store_relaxed(&run->claim, n << 16);
-    atomic_store(&run->ready, n | READY_FINAL); /* seq_cst: see helper_in */
+    atomic_store(&run->published, 1); /* seq_cst: see helper_in */
 }
 
 static uint32_t claim_left(uint32_t w) { return (w >> 16) - (w & 0xffff); }
@@ -598,7 +597,7 @@ static uint32_t claim_left(uint32_t w) { return (w >> 16) - (w & 0xffff); }
 static bool run_claim(struct iore__run *run, uint32_t *first, uint32_t *count, bool helper)
 {
     unsigned spin = 0;
-    while (!(iore__load_acquire(&run->ready) & READY_FINAL)) { /* pairs with run_publish */
+    while (!iore__load_acquire(&run->published)) { /* pairs with run_publish */
         if (!helper || ++spin > CLAIM_SPIN)
             return false;
         cpu_relax();
@@ -731,10 +730,9 @@ static void run_work(struct iore__work *w)
     atomic_store(&run->helper_in, 1);
     for (;;) {
         run_take(run, true, &mine);
-        /* Gone, unless the final count shows ops left (to us). */
+        /* Gone, unless the published run shows ops left (to us). */
         atomic_store(&run->helper_in, 0);
-        uint32_t st = atomic_load(&run->ready);
-        if (!(st & READY_FINAL) || !claim_left(iore__load_relaxed(&run->claim)))
+        if (!atomic_load(&run->published) || !claim_left(iore__load_relaxed(&run->claim)))
             break;
     }
     run_finish(run, &mine);
@@ -803,7 +801,7 @@ static void run_submitter(struct iore__run *run, const struct iore__sqe *sqes, u
     struct run_share mine = { .n = 0 };
     uint32_t i = 0, nops = 0;
     bool helped = false;
-    atomic_init(&run->ready, 0);
+    atomic_init(&run->published, 0);
     atomic_init(&run->helper_in, 0);
     atomic_init(&run->claim, 0);
     struct file_cache fc = { NULL, NULL };
